@@ -1,0 +1,38 @@
+package io.llmbroker.worker.routing;
+
+import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.avro.Priority;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Executes one valid request against the deployments its model alias maps to: lane
+ * admission by priority, per-attempt timeouts, retries with backoff, fallbacks, cool-down.
+ * This is the seam between the Kafka side of the worker (consuming, offsets, publishing)
+ * and the provider side (lanes, routing, adapters).
+ *
+ * <p>Thread-safe. The returned future never completes exceptionally: every failure is a
+ * {@link CallOutcome} carrying a classified error.
+ */
+public interface CallRouter extends AutoCloseable {
+
+  /** True when {@code model} is a configured alias or a {@code provider/model} this worker can serve. */
+  boolean canRoute(String model);
+
+  /**
+   * Runs the request to its final outcome.
+   *
+   * @param deadlineMillis epoch millis after which no new attempt starts and an attempt in
+   *     flight is cancelled; {@code Long.MAX_VALUE} for none
+   */
+  CompletableFuture<CallOutcome> call(LlmRequest request, Priority priority, long deadlineMillis);
+
+  /**
+   * Re-divides every deployment's global concurrency cap after a rebalance: this worker
+   * owns the request partitions with the given indices out of {@code totalPartitions}
+   * (indices count the partitions of all request topics, in topic then partition order).
+   */
+  void assign(java.util.Set<Integer> partitionIndices, int totalPartitions);
+
+  @Override
+  void close();
+}
