@@ -1,10 +1,14 @@
 package io.llmbroker.common.config;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -12,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.function.Function;
@@ -22,7 +27,8 @@ import java.util.stream.Collectors;
 /**
  * Reads a service's YAML config: {@code ${NAME}} and {@code ${NAME:-default}} are replaced from
  * the environment, then the tree is bound to immutable records (kebab-case keys). Records
- * validate themselves in their compact constructors; any failure becomes a
+ * validate themselves in their compact constructors; durations are written {@code 30s},
+ * {@code 250ms} (see {@link Durations}); any failure becomes a
  * {@link ConfigException} naming the key path and the value.
  */
 public final class ConfigFile {
@@ -33,7 +39,12 @@ public final class ConfigFile {
   public static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .findAndRegisterModules();
+      .registerModule(new SimpleModule("durations").addDeserializer(Duration.class, new StdScalarDeserializer<>(Duration.class) {
+        @Override
+        public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+          return Durations.parse(p.getValueAsString());
+        }
+      }));
 
   private ConfigFile() {}
 
