@@ -62,8 +62,8 @@ public final class SchemaCompatibilityCheck {
         problems.add(name + ": removed, but it was released in " + version);
         return;
       }
-      report(problems, name, version, "backward", SchemaCompatibility.checkReaderWriterCompatibility(now, old));
-      report(problems, name, version, "forward", SchemaCompatibility.checkReaderWriterCompatibility(old, now));
+      report(problems, name, version, "backward", now, SchemaCompatibility.checkReaderWriterCompatibility(now, old));
+      report(problems, name, version, "forward", old, SchemaCompatibility.checkReaderWriterCompatibility(old, now));
     });
     return problems;
   }
@@ -74,24 +74,39 @@ public final class SchemaCompatibilityCheck {
   }
 
   private static void report(List<String> problems, String name, String version, String direction,
-      SchemaPairCompatibility result) {
+      Schema reader, SchemaPairCompatibility result) {
     for (Incompatibility i : result.getResult().getIncompatibilities()) {
       problems.add(String.format("%s: not %s compatible with %s: %s at %s: %s",
-          name, direction, version, i.getType(), describe(i), i.getMessage()));
+          name, direction, version, i.getType(), describe(reader, i), i.getMessage()));
     }
   }
 
-  /** Names the field an incompatibility is about, e.g. "field LlmRequest.team". */
-  private static String describe(Incompatibility i) {
-    Schema reader = i.getReaderFragment();
-    Schema writer = i.getWriterFragment();
+  /** Turns Avro's JSON-pointer location into field names: "field LlmRequest.created_at (/fields/9/type)". */
+  private static String describe(Schema root, Incompatibility i) {
     String location = i.getLocation();
-    String field = location.substring(location.lastIndexOf('/') + 1);
-    Schema record = reader.getType() == Schema.Type.RECORD ? reader
-        : writer.getType() == Schema.Type.RECORD ? writer : null;
-    if (record != null && !field.isEmpty()) {
-      return "field " + record.getName() + "." + field + " (" + location + ")";
+    List<String> names = new ArrayList<>();
+    Schema at = root;
+    String[] segments = location.split("/");
+    for (int k = 1; k < segments.length && at != null; k++) {
+      String segment = segments[k];
+      if (segment.equals("fields") && k + 1 < segments.length && at.getType() == Schema.Type.RECORD) {
+        Schema.Field field = at.getFields().get(Integer.parseInt(segments[++k]));
+        names.add(names.isEmpty() ? at.getName() + "." + field.name() : field.name());
+        at = field.schema();
+      } else if (segment.equals("items") && at.getType() == Schema.Type.ARRAY) {
+        at = at.getElementType();
+      } else if (segment.equals("values") && at.getType() == Schema.Type.MAP) {
+        at = at.getValueType();
+      } else if (segment.matches("\\d+") && at.getType() == Schema.Type.UNION) {
+        at = at.getTypes().get(Integer.parseInt(segment));
+      } else if (!segment.equals("type") && !segment.equals("symbols") && !segment.equals("name")) {
+        at = null;
+      }
+      while (at != null && at.getType() == Schema.Type.UNION && k + 1 < segments.length
+          && segments[k + 1].equals("fields")) {
+        at = at.getTypes().stream().filter(t -> t.getType() == Schema.Type.RECORD).findFirst().orElse(null);
+      }
     }
-    return location;
+    return names.isEmpty() ? location : "field " + String.join(".", names) + " (" + location + ")";
   }
 }

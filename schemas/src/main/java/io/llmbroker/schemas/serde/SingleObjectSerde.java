@@ -1,6 +1,7 @@
 package io.llmbroker.schemas.serde;
 
 import java.nio.ByteBuffer;
+import java.util.Collection;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.message.BinaryMessageDecoder;
@@ -24,12 +25,17 @@ final class SingleObjectSerde<T extends SpecificRecord> implements Serde<T>, Ser
   private final String typeName;
 
   SingleObjectSerde(Class<T> type) {
+    this(type, ReleasedSchemas.versionsOf(SpecificData.getForClass(type).getSchema(type).getFullName()));
+  }
+
+  /** @param knownWriters the other writer schemas this serde must read, besides the compiled-in one */
+  SingleObjectSerde(Class<T> type, Collection<Schema> knownWriters) {
     SpecificData model = SpecificData.getForClass(type);
     Schema schema = model.getSchema(type);
     this.typeName = schema.getName();
     this.encoder = new BinaryMessageEncoder<>(model, schema);
     this.decoder = new BinaryMessageDecoder<>(model, schema);
-    ReleasedSchemas.versionsOf(schema.getFullName()).forEach(decoder::addSchema);
+    knownWriters.forEach(decoder::addSchema);
   }
 
   @Override
