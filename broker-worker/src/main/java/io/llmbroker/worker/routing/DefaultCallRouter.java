@@ -1,0 +1,173 @@
+package io.llmbroker.worker.routing;
+
+import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.avro.Priority;
+import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.worker.limits.DelayScheduler;
+import io.llmbroker.worker.limits.Lane;
+import io.llmbroker.worker.limits.MinShares;
+import io.llmbroker.worker.pricing.PriceTable;
+import io.llmbroker.worker.providers.ProviderAdapter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The worker's {@link CallRouter}: one {@link Lane} per deployment, adapters built from the
+ * routing config, retries, fallbacks and cool-downs as described on {@link Execution}.
+ *
+ * <p>Model strings resolve as an alias, then a deployment name, then {@code provider/model}
+ * (an implicit deployment of a configured provider, created on first use with the provider's
+ * limits). Global caps: before the first {@link #assign} every lane has the deployment's full
+ * cap; after it, the share of the partitions this worker owns (see
+ * {@link io.llmbroker.worker.limits.CapDivision}). The Kafka side calls {@code assign} after a
+ * rebalance, once revoked partitions have drained, so that the old and the new owner of a
+ * partition do not both use its slots; calls still in flight keep their slots and only delay
+ * new admissions on a lane that shrank.
+ *
+ * <p>Thread-safe. {@link #close} stops the timer thread: call it after in-flight work drained.
+ *
+ * @throws ConfigException from the constructor when a provider's key variable is not set
+ */
+public final class DefaultCallRouter implements CallRouter {
+
+  private static final Logger log = LoggerFactory.getLogger(DefaultCallRouter.class);
+
+  private final RoutingConfig config;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final ScheduledThreadPoolExecutor scheduler;
+  private final RouterContext context;
+  private final Map<String, ProviderAdapter> adapters = new HashMap<>();
+  private final Map<String, Route> routes = new ConcurrentHashMap<>();
+  private final MinShares shares;
+  private volatile Assignment assignment;
+
+  private record Assignment(Set<Integer> partitions, int total) {}
+
+  public DefaultCallRouter(RoutingConfig config, Map<String, String> env, MeterRegistry meters, Clock clock) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.meters = Objects.requireNonNull(meters, "meters");
+    this.scheduler = new ScheduledThreadPoolExecutor(2, r -> {
+      Thread t = new Thread(r, "llm-router-timer");
+      t.setDaemon(true);
+      return t;
+    });
+    scheduler.setRemoveOnCancelPolicy(true);
+    RoutingConfig.MinShare m = config.minShare();
+    this.shares = new MinShares(m.interactive(), m.standard(), m.batch());
+    Map<String, PriceTable.Price> prices = new HashMap<>();
+    config.prices().forEach((model, p) -> prices.put(model, PriceTable.Price.ofUsdPerMillion(p.input(), p.cachedInput(), p.output())));
+    this.context = new RouterContext(config, clock, scheduler,
+        new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff(), () -> ThreadLocalRandom.current().nextDouble()),
+        new PriceTable(prices, meters), new RouterMetrics(meters));
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    config.providers().forEach((name, provider) -> adapters.put(name, Adapters.create(name, provider, env, http, scheduler)));
+    config.deployments().forEach((name, d) -> routes.put(name, newRoute(name, d.provider(), d.model(),
+        d.maxConcurrency(), d.rpm(), d.tpm())));
+  }
+
+  @Override
+  public boolean canRoute(String model) {
+    return !resolve(model).isEmpty();
+  }
+
+  @Override
+  public CompletableFuture<CallOutcome> call(LlmRequest request, Priority priority, long deadlineMillis) {
+    List<Route> candidates = resolve(request.getModel());
+    if (candidates.isEmpty()) {
+      return CompletableFuture.completedFuture(new CallOutcome(java.util.Optional.empty(),
+          java.util.Optional.of(io.llmbroker.avro.ErrorInfo.newBuilder()
+              .setErrorClass(io.llmbroker.avro.ErrorClass.CALLER_FAULT)
+              .setMessage("no route for model '" + request.getModel() + "'").build()),
+          List.of(), java.util.Optional.empty(), 0));
+    }
+    return new Execution(context, request, priority == null ? Priority.STANDARD : priority, deadlineMillis, candidates).start();
+  }
+
+  @Override
+  public void assign(Set<Integer> partitionIndices, int totalPartitions) {
+    if (totalPartitions < 1) {
+      throw new IllegalArgumentException("totalPartitions must be >= 1: " + totalPartitions);
+    }
+    Assignment a = new Assignment(Set.copyOf(partitionIndices), totalPartitions);
+    synchronized (routes) {
+      assignment = a;
+      routes.values().forEach(r -> r.assign(a.partitions(), a.total()));
+    }
+  }
+
+  @Override
+  public void close() {
+    scheduler.shutdownNow();
+    try {
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The lane of a deployment (configured or implicit), for metrics and tests. */
+  Lane lane(String deployment) {
+    Route r = routes.get(deployment);
+    return r == null ? null : r.lane;
+  }
+
+  private List<Route> resolve(String model) {
+    if (model == null) {
+      return List.of();
+    }
+    List<String> alias = config.aliases().get(model);
+    if (alias != null) {
+      return alias.stream().map(routes::get).toList();
+    }
+    Route direct = routes.get(model);
+    if (direct != null) {
+      return List.of(direct);
+    }
+    int slash = model.indexOf('/');
+    if (slash <= 0 || slash == model.length() - 1) {
+      return List.of();
+    }
+    String providerName = model.substring(0, slash);
+    RoutingConfig.Provider provider = config.providers().get(providerName);
+    if (provider == null) {
+      return List.of();
+    }
+    return List.of(routes.computeIfAbsent(model, name -> {
+      synchronized (routes) {
+        Route r = newRoute(name, providerName, model.substring(slash + 1), provider.maxConcurrency(), provider.rpm(), provider.tpm());
+        Assignment a = assignment;
+        if (a != null) {
+          r.assign(a.partitions(), a.total());
+        }
+        return r;
+      }
+    }));
+  }
+
+  private Route newRoute(String name, String provider, String model, int maxConcurrency, Long rpm, Long tpm) {
+    Lane lane = new Lane(name, maxConcurrency, rpm, tpm, shares, clock, DelayScheduler.of(scheduler), meters);
+    DeploymentHealth health = new DeploymentHealth(config.cooldown().afterFailures(),
+        config.cooldown().duration().toMillis(), () -> {
+          log.warn("deployment '{}' cooled down for {} after {} consecutive failures", name,
+              config.cooldown().duration(), config.cooldown().afterFailures());
+          context.metrics.cooldown(name);
+        });
+    return new Route(name, model, adapters.get(provider), lane, health, maxConcurrency, rpm, tpm);
+  }
+}

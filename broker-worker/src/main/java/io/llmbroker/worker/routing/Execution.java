@@ -1,0 +1,220 @@
+package io.llmbroker.worker.routing;
+
+import io.llmbroker.avro.Attempt;
+import io.llmbroker.avro.ErrorClass;
+import io.llmbroker.avro.ErrorInfo;
+import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.avro.Priority;
+import io.llmbroker.worker.limits.Lane;
+import io.llmbroker.worker.providers.ProviderCall;
+import io.llmbroker.worker.providers.ProviderException;
+import io.llmbroker.worker.providers.ProviderReply;
+import io.llmbroker.worker.providers.Prompts;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One request on its way through its routes. The pipeline, in order: skip a cooling
+ * deployment; queue in its lane by priority; call with the attempt timeout (bounded by the
+ * deadline); on success price and finish; on failure switch on the class: caller faults finish,
+ * credential and quota failures fall back at once, retryable ones wait out a backoff without a
+ * slot and queue again, then fall back. The deadline stops everything.
+ *
+ * <p>Steps run on whichever thread completed the previous one; each step touches the state
+ * only after the previous step is done, so no two threads use it at once.
+ */
+final class Execution {
+
+  private final RouterContext ctx;
+  private final LlmRequest request;
+  private final Priority priority;
+  private final long deadline;
+  private final List<Route> routes;
+  private final int estimatedTokens;
+  private final List<Attempt> attempts = new ArrayList<>();
+  private final CompletableFuture<CallOutcome> outcome = new CompletableFuture<>();
+  private int routeIndex;
+  private int triesOnRoute;
+  private ProviderException lastError;
+  private Long firstCallAt;
+  private long providerMillis;
+
+  Execution(RouterContext ctx, LlmRequest request, Priority priority, long deadline, List<Route> routes) {
+    this.ctx = ctx;
+    this.request = request;
+    this.priority = priority;
+    this.deadline = deadline;
+    this.routes = routes;
+    this.estimatedTokens = Prompts.estimateTotalTokens(request);
+  }
+
+  CompletableFuture<CallOutcome> start() {
+    step();
+    return outcome;
+  }
+
+  /** Tries the current route, or the next one that is not cooling down. */
+  private void step() {
+    try {
+      while (routeIndex < routes.size() && !routes.get(routeIndex).health.tryEnter(ctx.clock.millis())) {
+        routeIndex++;
+        triesOnRoute = 0;
+      }
+      if (routeIndex >= routes.size()) {
+        finishFailed(lastError != null ? lastError.toErrorInfo()
+            : info(ErrorClass.TRANSIENT, "every deployment for model '" + request.getModel() + "' is cooling down"));
+        return;
+      }
+      if (ctx.clock.millis() >= deadline) {
+        routes.get(routeIndex).health.abandoned();
+        finishDeadline();
+        return;
+      }
+      Route route = routes.get(routeIndex);
+      Lane.Ticket ticket = route.lane.acquire(priority, estimatedTokens);
+      Future<?> expiry = deadline == Long.MAX_VALUE ? null
+          : ctx.scheduler.schedule(() -> {
+            if (ticket.cancel()) {
+              route.health.abandoned();
+              finishDeadline();
+            }
+          }, Math.max(0, deadline - ctx.clock.millis()), TimeUnit.MILLISECONDS);
+      ticket.admitted().thenRun(() -> {
+        if (expiry != null) {
+          expiry.cancel(false);
+        }
+        call(route, ticket);
+      });
+    } catch (RuntimeException e) {
+      finishFailed(info(ErrorClass.INTERNAL, "routing failed: " + e));
+    }
+  }
+
+  private void call(Route route, Lane.Ticket ticket) {
+    long started = ctx.clock.millis();
+    if (started >= deadline) {
+      ticket.release(0);
+      route.health.abandoned();
+      finishDeadline();
+      return;
+    }
+    Duration timeout = Duration.ofMillis(Math.min(ctx.config.retry().attemptTimeout().toMillis(), deadline - started));
+    int number = attempts.size() + 1;
+    if (firstCallAt == null) {
+      firstCallAt = started;
+    }
+    triesOnRoute++;
+    long startNanos = System.nanoTime();
+    CompletableFuture<ProviderReply> guarded = new CompletableFuture<>();
+    CompletableFuture<ProviderReply> sent;
+    try {
+      sent = route.adapter.send(new ProviderCall(request, route.model, timeout, number));
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<ProviderReply> call = sent;
+    Future<?> timer = ctx.scheduler.schedule(() -> {
+      if (guarded.completeExceptionally(new ProviderException(ErrorClass.TIMEOUT,
+          "no answer from " + route.deployment + " within " + timeout.toMillis() + " ms"))) {
+        call.cancel(true);
+      }
+    }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+    call.whenComplete((reply, error) -> {
+      if (error == null) {
+        guarded.complete(reply);
+      } else {
+        guarded.completeExceptionally(error);
+      }
+    });
+    guarded.whenComplete((reply, error) -> {
+      timer.cancel(false);
+      long duration = Math.max(0, ctx.clock.millis() - started);
+      providerMillis += duration;
+      long nanos = System.nanoTime() - startNanos;
+      if (error == null) {
+        ticket.release(reply.usage().getInputTokens() + reply.usage().getOutputTokens());
+        route.health.succeeded();
+        attempts.add(attempt(number, route, started, duration, null, reply.httpStatus()));
+        ctx.metrics.latency(route, true, nanos);
+        succeed(route, reply);
+      } else {
+        ticket.release(-1);
+        ProviderException failure = ProviderException.of(error);
+        route.health.failed(failure.errorClass(), ctx.clock.millis());
+        attempts.add(attempt(number, route, started, duration, failure.toErrorInfo(), failure.httpStatus().orElse(null)));
+        ctx.metrics.latency(route, false, nanos);
+        ctx.metrics.error(route, failure.errorClass());
+        failed(route, failure);
+      }
+    });
+  }
+
+  private void failed(Route route, ProviderException failure) {
+    lastError = failure;
+    switch (failure.errorClass()) {
+      case RATE_LIMITED, TRANSIENT, TIMEOUT -> {
+        if (triesOnRoute < ctx.config.retry().maxAttempts() && ctx.backoff.worthWaiting(failure.retryAfter())) {
+          Duration delay = ctx.backoff.delay(triesOnRoute, failure.retryAfter());
+          if (ctx.clock.millis() + delay.toMillis() < deadline) {
+            ctx.metrics.retry(route, failure.errorClass());
+            ctx.scheduler.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
+            return;
+          }
+        }
+        fallBack(route, failure);
+      }
+      case CREDENTIAL, QUOTA -> fallBack(route, failure);
+      default -> finishFailed(failure.toErrorInfo());
+    }
+  }
+
+  private void fallBack(Route from, ProviderException failure) {
+    routeIndex++;
+    triesOnRoute = 0;
+    if (routeIndex < routes.size()) {
+      ctx.metrics.fallback(from, failure.errorClass());
+    }
+    step();
+  }
+
+  private void succeed(Route route, ProviderReply reply) {
+    long cost = ctx.prices.costMicros(route.model, reply.usage());
+    ctx.metrics.cost(route, cost);
+    outcome.complete(new CallOutcome(
+        Optional.of(new CallOutcome.Completion(route.provider(), route.model, route.deployment, reply.content(),
+            reply.toolCalls(), reply.finishReason(), reply.usage(), cost)),
+        Optional.empty(), attempts, Optional.ofNullable(firstCallAt), providerMillis));
+  }
+
+  private void finishDeadline() {
+    String where = attempts.isEmpty() ? "before a provider call" : "after " + attempts.size() + " attempt(s)";
+    finishFailed(info(ErrorClass.TIMEOUT, "deadline passed " + where));
+  }
+
+  private void finishFailed(ErrorInfo error) {
+    outcome.complete(new CallOutcome(Optional.empty(), Optional.of(error), attempts,
+        Optional.ofNullable(firstCallAt), providerMillis));
+  }
+
+  private static Attempt attempt(int number, Route route, long started, long duration, ErrorInfo error, Integer status) {
+    return Attempt.newBuilder()
+        .setNumber(number)
+        .setDeployment(route.deployment)
+        .setProvider(route.provider())
+        .setModel(route.model)
+        .setStartedAt(started)
+        .setDurationMs(duration)
+        .setError(error)
+        .setHttpStatus(status)
+        .build();
+  }
+
+  private static ErrorInfo info(ErrorClass errorClass, String message) {
+    return ErrorInfo.newBuilder().setErrorClass(errorClass).setMessage(message).build();
+  }
+}
