@@ -1,0 +1,92 @@
+package io.llmbroker.costs;
+
+import io.llmbroker.costs.config.CostAggregatorConfig;
+import io.llmbroker.costs.query.CostQueryHandler;
+import io.llmbroker.costs.query.StreamsRollupSource;
+import io.llmbroker.costs.topology.CostTopology;
+import io.llmbroker.common.ops.OpsServer;
+import io.llmbroker.schemas.Topics;
+import io.llmbroker.schemas.serde.AvroSerdes;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running cost aggregator: the Streams job of {@link CostTopology} plus its ops server, which
+ * serves {@code /health/live}, {@code /health/ready} (ready while Streams is RUNNING),
+ * {@code /metrics} and the query API at {@value CostQueryHandler#PATH}.
+ *
+ * <p>Interactive queries read this instance's stores only; one instance is enough for now (see
+ * {@link StreamsRollupSource}). Thread-safe; {@link #close()} is idempotent.
+ */
+public final class CostAggregatorService implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CostAggregatorService.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaStreams streams;
+  private final OpsServer ops;
+  private final KafkaStreamsMetrics streamsMetrics;
+
+  private CostAggregatorService(KafkaStreams streams, OpsServer ops, KafkaStreamsMetrics streamsMetrics) {
+    this.streams = streams;
+    this.ops = ops;
+    this.streamsMetrics = streamsMetrics;
+  }
+
+  /**
+   * Creates the topics it uses where missing, starts the Streams job and the ops server, and
+   * returns without waiting for the job to be RUNNING (see {@link #ready()}).
+   *
+   * @param env the environment the config was read with; nothing else is read from it yet
+   * @throws IllegalStateException when the topics cannot be created
+   * @throws java.io.UncheckedIOException when the ops port cannot be bound
+   */
+  public static CostAggregatorService start(CostAggregatorConfig config, Map<String, String> env) {
+    Topics topics = config.topics().catalogue();
+    try (Admin admin = Admin.create(config.kafkaMap())) {
+      Topics.createMissing(admin, List.of(topics.usage(), topics.costRollups(), topics.dlq()),
+          config.topics().replicationFactor());
+    }
+    AvroSerdes serdes = AvroSerdes.fromConfig(config.kafkaMap());
+    KafkaStreams streams = new KafkaStreams(CostTopology.topology(topics, serdes, config.rollup()), config.streamsProperties());
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("cost aggregator stream thread failed, replacing it: {}", e.toString(), e);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.setStateListener((now, before) -> LOG.info("cost aggregator streams {} -> {}", before, now));
+    OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), OpsServer.newRegistry(),
+        () -> streams.state() == KafkaStreams.State.RUNNING);
+    KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(ops.registry());
+    ops.handle(CostQueryHandler.PATH, new CostQueryHandler(new StreamsRollupSource(streams), Clock.systemUTC()));
+    streams.start();
+    LOG.info("cost aggregator reading {} on port {}", topics.usage().name(), ops.port());
+    return new CostAggregatorService(streams, ops, streamsMetrics);
+  }
+
+  /** The ops and query port (the bound one when 0 was configured). */
+  public int port() {
+    return ops.port();
+  }
+
+  /** True while the Streams job is RUNNING, i.e. its stores answer queries. */
+  public boolean ready() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  /** Stops serving, then closes Streams, committing what it processed. */
+  @Override
+  public void close() {
+    ops.close();
+    streamsMetrics.close();
+    streams.close(CLOSE_TIMEOUT);
+  }
+}
