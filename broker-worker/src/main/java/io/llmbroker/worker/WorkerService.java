@@ -1,0 +1,217 @@
+package io.llmbroker.worker;
+
+import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.common.ops.OpsServer;
+import io.llmbroker.schemas.Topic;
+import io.llmbroker.schemas.Topics;
+import io.llmbroker.schemas.serde.AvroSerdes;
+import io.llmbroker.worker.config.WorkerConfig;
+import io.llmbroker.worker.intake.RequestIntake;
+import io.llmbroker.worker.ops.WorkerMetrics;
+import io.llmbroker.worker.pipeline.RequestPipeline;
+import io.llmbroker.worker.pipeline.RequestValidator;
+import io.llmbroker.worker.publishing.OutputPublisher;
+import io.llmbroker.worker.publishing.ReplyTopics;
+import io.llmbroker.worker.routing.CallRouter;
+import io.llmbroker.worker.routing.DefaultCallRouter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.GroupProtocol;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running worker: consumes the request topics, calls providers through the router, publishes
+ * responses, usage and audit records, and serves {@code /health/live}, {@code /health/ready}
+ * and {@code /metrics}.
+ *
+ * <p>Kafka client defaults the worker sets unless the config's {@code kafka:} section says
+ * otherwise: group {@code <prefix>llm-broker-worker}, manual commits, {@code earliest} reset,
+ * the classic group protocol with the {@link CooperativeStickyAssignor} (so a rebalance only
+ * stops the partitions that move, on any broker; {@code group.protocol: consumer} is honoured
+ * when set), and one idempotent producer with {@code acks=all} for every output.
+ *
+ * <p>Thread-safe. {@link #close()} drains gracefully: it stops taking work, lets in-flight
+ * requests finish within {@code intake.drain-timeout}, commits, and leaves the group.
+ */
+public final class WorkerService implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(WorkerService.class);
+  private static final Duration CLOSE_MARGIN = Duration.ofSeconds(15);
+
+  private final WorkerConfig config;
+  private final RequestIntake intake;
+  private final Thread intakeThread;
+  private final CallRouter router;
+  private final OutputPublisher publisher;
+  private final Admin admin;
+  private final OpsServer ops;
+  private final WorkerMetrics metrics;
+  private boolean closed;
+
+  private WorkerService(WorkerConfig config, RequestIntake intake, Thread intakeThread, CallRouter router,
+      OutputPublisher publisher, Admin admin, OpsServer ops, WorkerMetrics metrics) {
+    this.config = config;
+    this.intake = intake;
+    this.intakeThread = intakeThread;
+    this.router = router;
+    this.publisher = publisher;
+    this.admin = admin;
+    this.ops = ops;
+    this.metrics = metrics;
+  }
+
+  /**
+   * Creates missing topics, starts the consumer thread and the ops server, and returns once
+   * they run.
+   *
+   * @param env the environment: provider keys are read from it, never logged
+   * @throws io.llmbroker.common.config.ConfigException when the routing config cannot be served
+   * @throws IllegalStateException when the topics cannot be created (the broker is unreachable)
+   */
+  public static WorkerService start(WorkerConfig config, Map<String, String> env) {
+    Clock clock = Clock.systemUTC();
+    return start(config, clock, meters -> new DefaultCallRouter(config.routing(), env, meters, clock));
+  }
+
+  /** Starts a worker with the router the factory builds on the worker's meter registry. */
+  static WorkerService start(WorkerConfig config, Clock clock, Function<MeterRegistry, CallRouter> routerFactory) {
+    List<AutoCloseable> opened = new ArrayList<>();
+    try {
+      String workerId = config.worker().id();
+      Topics topics = config.topics().catalogue();
+      short replication = config.topics().replicationFactor().shortValue();
+      Map<String, Object> clientProps = clientProperties(config);
+
+      Admin admin = Admin.create(withClientId(clientProps, workerId + "-admin"));
+      opened.add(admin);
+      List<Topic<?>> owned = new ArrayList<>(topics.requestTopics());
+      owned.addAll(List.of(topics.usage(), topics.audit(), topics.dlq()));
+      Topics.createMissing(admin, owned, replication);
+
+      PrometheusMeterRegistry registry = OpsServer.newRegistry();
+      WorkerMetrics metrics = new WorkerMetrics(registry);
+      CallRouter router = routerFactory.apply(registry);
+      opened.add(router);
+
+      AvroSerdes serdes = AvroSerdes.fromConfig(config.kafka());
+      KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(clientProps, workerId),
+          new ByteArraySerializer(), new ByteArraySerializer());
+      OutputPublisher publisher = new OutputPublisher(producer, serdes, new ReplyTopics(admin, replication), metrics);
+      opened.add(publisher);
+
+      RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
+          config.intake().maxRequestBytes(), router::canRoute);
+      RequestPipeline pipeline = new RequestPipeline(topics, serdes.serde(LlmRequest.class).deserializer(), validator,
+          router, publisher, metrics, clock, workerId);
+      KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),
+          new ByteArrayDeserializer(), new ByteArrayDeserializer());
+      opened.add(consumer);
+      RequestIntake intake = new RequestIntake(consumer, topics, pipeline, router::assign, metrics, clock,
+          config.intake().backlogPerClass(), config.intake().drainTimeout(), config.intake().commitInterval());
+
+      OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry, intake::ready);
+      opened.add(ops);
+      Thread thread = new Thread(intake, "request-intake-" + workerId);
+      thread.start();
+      opened.remove(consumer);
+      log.info("event=worker_started worker={} group={} ops_port={} topics_prefix=\"{}\"", workerId,
+          consumerProperties(clientProps, config).get(ConsumerConfig.GROUP_ID_CONFIG), ops.port(), topics.prefix());
+      return new WorkerService(config, intake, thread, router, publisher, admin, ops, metrics);
+    } catch (RuntimeException e) {
+      for (int i = opened.size() - 1; i >= 0; i--) {
+        try {
+          opened.get(i).close();
+        } catch (Exception suppressed) {
+          e.addSuppressed(suppressed);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /** The port {@code /health/*} and {@code /metrics} are served on. */
+  public int opsPort() {
+    return ops.port();
+  }
+
+  /** True once the consumer polled successfully, until close. */
+  public boolean ready() {
+    return intake.ready();
+  }
+
+  WorkerMetrics metrics() {
+    return metrics;
+  }
+
+  /** Drains gracefully: stop taking work, finish in-flight within the drain timeout, commit, leave the group. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    log.info("event=worker_stopping worker={}", config.worker().id());
+    intake.stop(config.intake().drainTimeout().plus(CLOSE_MARGIN));
+    try {
+      intakeThread.join(CLOSE_MARGIN.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    router.close();
+    publisher.close(Duration.ofSeconds(10));
+    admin.close(Duration.ofSeconds(5));
+    ops.close();
+    log.info("event=worker_stopped worker={}", config.worker().id());
+  }
+
+  private static Map<String, Object> clientProperties(WorkerConfig config) {
+    Map<String, Object> props = config.kafkaProperties();
+    // Not a Kafka client setting: it only picks the wire format.
+    props.remove(AvroSerdes.SCHEMA_REGISTRY_URL);
+    return props;
+  }
+
+  private static Map<String, Object> withClientId(Map<String, Object> props, String clientId) {
+    Map<String, Object> copy = new HashMap<>(props);
+    copy.putIfAbsent(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+    return copy;
+  }
+
+  private static Map<String, Object> producerProperties(Map<String, Object> clientProps, String workerId) {
+    Map<String, Object> props = withClientId(clientProps, workerId + "-producer");
+    props.put(ProducerConfig.ACKS_CONFIG, "all");
+    props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    return props;
+  }
+
+  private static Map<String, Object> consumerProperties(Map<String, Object> clientProps, WorkerConfig config) {
+    Map<String, Object> props = withClientId(clientProps, config.worker().id() + "-consumer");
+    props.putIfAbsent(ConsumerConfig.GROUP_ID_CONFIG, config.topics().prefix() + "llm-broker-worker");
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    Object protocol = props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
+    if (protocol == null || GroupProtocol.CLASSIC.name().equalsIgnoreCase(protocol.toString())) {
+      props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    }
+    return props;
+  }
+}

@@ -1,0 +1,171 @@
+package io.llmbroker.worker.config;
+
+import io.llmbroker.common.config.ConfigFile;
+import io.llmbroker.schemas.Topics;
+import io.llmbroker.schemas.serde.AvroSerdes;
+import io.llmbroker.worker.routing.RoutingConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.CommonClientConfigs;
+
+/**
+ * The worker's whole configuration, one YAML file:
+ *
+ * <pre>
+ * worker: {id: ${HOSTNAME:-worker-1}}
+ * kafka:                 # passed through to every Kafka client
+ *   bootstrap.servers: ${KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}
+ * topics: {prefix: "", partitions: 6, replication-factor: 1}
+ * ops: {host: 0.0.0.0, port: 8081}
+ * intake:
+ *   reply-to-allow: "[A-Za-z0-9][A-Za-z0-9._-]*"
+ *   max-request-bytes: 1048576
+ *   backlog-per-class: 5000
+ *   drain-timeout: 30s
+ *   commit-interval: 1s
+ * routing: ...           # see RoutingConfig
+ * </pre>
+ *
+ * Every section but {@code kafka.bootstrap.servers} and {@code routing} has defaults.
+ * Immutable and thread-safe.
+ */
+public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettings topics, Ops ops, Intake intake,
+    RoutingConfig routing) {
+
+  private static final String BUNDLED = "/io/llmbroker/worker/default-worker.yaml";
+
+  public WorkerConfig {
+    worker = worker == null ? new Worker(null) : worker;
+    kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
+    topics = topics == null ? new TopicSettings(null, null, null) : topics;
+    ops = ops == null ? new Ops(null, null) : ops;
+    intake = intake == null ? new Intake(null, null, null, null, null) : intake;
+    String bootstrap = kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
+    if (bootstrap == null || bootstrap.isBlank()) {
+      throw new IllegalArgumentException("kafka." + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG
+          + " is required (host:port of a Kafka broker): '" + bootstrap + "'");
+    }
+    try {
+      AvroSerdes.fromConfig(kafka);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("kafka." + e.getMessage(), e);
+    }
+    if (routing == null) {
+      throw new IllegalArgumentException("routing is required: providers, deployments and aliases to serve");
+    }
+  }
+
+  /** Reads the YAML file, substituting {@code ${NAME}} and {@code ${NAME:-default}} from {@code env}. */
+  public static WorkerConfig load(Path file, Map<String, String> env) {
+    return ConfigFile.load(file, WorkerConfig.class, env);
+  }
+
+  /** Parses YAML text, substituting {@code ${NAME}} and {@code ${NAME:-default}} from {@code env}. */
+  public static WorkerConfig parse(String yaml, Map<String, String> env) {
+    return ConfigFile.parse(yaml, WorkerConfig.class, env);
+  }
+
+  /** The bundled default config: simulated providers, a local broker. */
+  public static String bundledYaml() {
+    try (InputStream in = WorkerConfig.class.getResourceAsStream(BUNDLED)) {
+      if (in == null) {
+        throw new IllegalStateException("bundled config missing from the classpath: " + BUNDLED);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read bundled config " + BUNDLED, e);
+    }
+  }
+
+  /** The Kafka client properties as the clients take them. */
+  public Map<String, Object> kafkaProperties() {
+    return new LinkedHashMap<>(kafka);
+  }
+
+  /** @param id names this instance in logs, client ids and audit records */
+  public record Worker(String id) {
+    public Worker {
+      id = id == null ? "worker-1" : id.trim();
+      if (id.isEmpty()) {
+        throw new IllegalArgumentException("id must not be blank: '" + id + "'");
+      }
+    }
+  }
+
+  /**
+   * @param prefix prepended to every topic name
+   * @param partitions partitions of topics this worker creates
+   * @param replicationFactor replication of topics this worker creates
+   */
+  public record TopicSettings(String prefix, Integer partitions, Integer replicationFactor) {
+    public TopicSettings {
+      prefix = prefix == null ? "" : prefix;
+      partitions = partitions == null ? 6 : partitions;
+      replicationFactor = replicationFactor == null ? 1 : replicationFactor;
+      if (partitions < 1) {
+        throw new IllegalArgumentException("partitions must be >= 1: " + partitions);
+      }
+      if (replicationFactor < 1 || replicationFactor > Short.MAX_VALUE) {
+        throw new IllegalArgumentException("replication-factor must be >= 1: " + replicationFactor);
+      }
+      new Topics(prefix, Optional.of(partitions));
+    }
+
+    /** The topic catalogue these settings describe. */
+    public Topics catalogue() {
+      return new Topics(prefix, Optional.of(partitions));
+    }
+  }
+
+  /** Where {@code /health/*} and {@code /metrics} are served; port 0 picks a free one. */
+  public record Ops(String host, Integer port) {
+    public Ops {
+      host = host == null ? "0.0.0.0" : host;
+      port = port == null ? 8081 : port;
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
+      }
+    }
+  }
+
+  /**
+   * How requests are taken in.
+   *
+   * @param replyToAllow a request's {@code reply_to} must match it entirely
+   * @param maxRequestBytes larger encoded requests are answered INVALID
+   * @param backlogPerClass records of one priority class held in memory before that class's
+   *     partitions are paused
+   * @param drainTimeout how long a revoke or a shutdown waits for in-flight requests
+   * @param commitInterval how often progress is committed while running
+   */
+  public record Intake(Pattern replyToAllow, Integer maxRequestBytes, Integer backlogPerClass, Duration drainTimeout,
+      Duration commitInterval) {
+    public Intake {
+      replyToAllow = replyToAllow == null ? Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*") : replyToAllow;
+      maxRequestBytes = maxRequestBytes == null ? 1_048_576 : maxRequestBytes;
+      backlogPerClass = backlogPerClass == null ? 5000 : backlogPerClass;
+      drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
+      commitInterval = commitInterval == null ? Duration.ofSeconds(1) : commitInterval;
+      if (maxRequestBytes < 1) {
+        throw new IllegalArgumentException("max-request-bytes must be >= 1: " + maxRequestBytes);
+      }
+      if (backlogPerClass < 1) {
+        throw new IllegalArgumentException("backlog-per-class must be >= 1: " + backlogPerClass);
+      }
+      if (drainTimeout.isNegative()) {
+        throw new IllegalArgumentException("drain-timeout must not be negative: " + drainTimeout);
+      }
+      if (commitInterval.isZero() || commitInterval.isNegative()) {
+        throw new IllegalArgumentException("commit-interval must be positive: " + commitInterval);
+      }
+    }
+  }
+}

@@ -1,0 +1,175 @@
+package io.llmbroker.worker.pipeline;
+
+import io.llmbroker.avro.ErrorClass;
+import io.llmbroker.avro.ErrorInfo;
+import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.avro.LlmResponse;
+import io.llmbroker.avro.Priority;
+import io.llmbroker.avro.ResponseStatus;
+import io.llmbroker.schemas.Topics;
+import io.llmbroker.worker.intake.RecordHandler;
+import io.llmbroker.worker.ops.WorkerMetrics;
+import io.llmbroker.worker.publishing.OutputPublisher;
+import io.llmbroker.worker.routing.CallOutcome;
+import io.llmbroker.worker.routing.CallRouter;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request record from poll to published outputs, stages in this order:
+ * <ol>
+ *   <li>decode: undecodable bytes go to the DLQ as they are;
+ *   <li>validate: a refused request is answered INVALID (CALLER_FAULT), no provider call;
+ *   <li>deadline at intake, then again just before dispatch: EXPIRED, no provider call;
+ *   <li>route: the router queues the call by priority and runs it to its outcome;
+ *   <li>publish the response, the usage event (when a provider was called) and the audit record.
+ * </ol>
+ * A request whose reply_to is not allowed has nowhere to be answered: only its audit record is
+ * written. A record that breaks the pipeline itself goes to the DLQ, so no input stops the worker.
+ *
+ * <p>Thread-safe; {@link #handle} only starts the work.
+ */
+public final class RequestPipeline implements RecordHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(RequestPipeline.class);
+
+  private final Topics topics;
+  private final Deserializer<LlmRequest> decoder;
+  private final RequestValidator validator;
+  private final CallRouter router;
+  private final OutputPublisher publisher;
+  private final WorkerMetrics metrics;
+  private final Clock clock;
+  private final String workerId;
+
+  public RequestPipeline(Topics topics, Deserializer<LlmRequest> decoder, RequestValidator validator, CallRouter router,
+      OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
+    this.topics = topics;
+    this.decoder = decoder;
+    this.validator = validator;
+    this.router = router;
+    this.publisher = publisher;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.workerId = workerId;
+  }
+
+  @Override
+  public CompletableFuture<Void> handle(ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt) {
+    LlmRequest request;
+    try {
+      request = decode(record);
+    } catch (RuntimeException e) {
+      return deadLetter(record, e);
+    }
+    try {
+      return serve(record, new Outputs.Context(request, priority, receivedAt, workerId));
+    } catch (RuntimeException e) {
+      log.error("event=pipeline_failed topic={} partition={} offset={} error={}",
+          record.topic(), record.partition(), record.offset(), e.toString(), e);
+      return deadLetter(record, e);
+    }
+  }
+
+  private LlmRequest decode(ConsumerRecord<byte[], byte[]> record) {
+    if (record.value() == null) {
+      throw new SerializationException("record has no value");
+    }
+    return decoder.deserialize(record.topic(), record.value());
+  }
+
+  private CompletableFuture<Void> serve(ConsumerRecord<byte[], byte[]> record, Outputs.Context context) {
+    LlmRequest request = context.request();
+    Optional<String> problem = validator.problem(request, record.value().length);
+    if (problem.isPresent()) {
+      return finish(context, Outputs.refused(context, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT, problem.get(),
+          clock.millis()));
+    }
+    long deadline = request.getDeadline() == null ? Long.MAX_VALUE : request.getDeadline();
+    if (context.receivedAt() >= deadline) {
+      return finish(context, expired(context, "deadline passed before the worker read the request"));
+    }
+    if (clock.millis() >= deadline) {
+      return finish(context, expired(context, "deadline passed before dispatch"));
+    }
+    metrics.inFlight().incrementAndGet();
+    CompletableFuture<CallOutcome> call;
+    try {
+      call = router.call(request, context.priority(), deadline);
+    } catch (RuntimeException e) {
+      call = CompletableFuture.failedFuture(e);
+    }
+    return call
+        .handle((outcome, error) -> {
+          metrics.inFlight().decrementAndGet();
+          return outputsOf(context, outcome, error, deadline);
+        })
+        .thenCompose(outputs -> finish(context, outputs));
+  }
+
+  private Outputs outputsOf(Outputs.Context context, CallOutcome outcome, Throwable error, long deadline) {
+    long now = clock.millis();
+    if (error != null) {
+      log.error("event=router_failed request_id={} error={}", context.request().getId(), error.getClass().getName());
+      return Outputs.refused(context, ResponseStatus.ERROR, ErrorClass.INTERNAL,
+          "the worker failed to route the request: " + error.getClass().getSimpleName(), now);
+    }
+    ResponseStatus status;
+    if (outcome.completion().isPresent()) {
+      status = ResponseStatus.OK;
+    } else {
+      status = now >= deadline ? ResponseStatus.EXPIRED : ResponseStatus.ERROR;
+    }
+    try {
+      return Outputs.routed(context, outcome, status, now);
+    } catch (RuntimeException e) {
+      // An outcome that cannot be put on the wire must still answer the caller.
+      log.error("event=outcome_unpublishable request_id={} error={}", context.request().getId(), e.toString(), e);
+      return Outputs.refused(context, ResponseStatus.ERROR, ErrorClass.INTERNAL,
+          "the worker could not encode the provider's answer: " + e.getClass().getSimpleName(), now);
+    }
+  }
+
+  private Outputs expired(Outputs.Context context, String why) {
+    return Outputs.refused(context, ResponseStatus.EXPIRED, ErrorClass.TIMEOUT, why, clock.millis());
+  }
+
+  private CompletableFuture<Void> finish(Outputs.Context context, Outputs outputs) {
+    LlmResponse response = outputs.response();
+    String id = response.getRequestId();
+    metrics.answered(context.priority(), response.getStatus(), response.getTimings().getQueuedMs(),
+        response.getTimings().getTotalMs());
+    if (response.getStatus() != ResponseStatus.OK) {
+      ErrorInfo error = response.getError();
+      log.info("event=request_answered request_id={} class={} status={} error_class={} message=\"{}\" attempts={}",
+          id, context.priority(), response.getStatus(), error == null ? null : error.getErrorClass(),
+          error == null ? null : error.getMessage(), response.getAttempts());
+    } else if (log.isDebugEnabled()) {
+      log.debug("event=request_answered request_id={} class={} status=OK deployment={} total_ms={} cost_micros={}",
+          id, context.priority(), response.getDeployment(), response.getTimings().getTotalMs(), response.getCostMicros());
+    }
+    List<CompletableFuture<Void>> sends = new ArrayList<>(3);
+    String replyTo = context.request().getReplyTo();
+    if (validator.replyToAllowed(replyTo)) {
+      sends.add(publisher.publishReply(topics.responses(replyTo), id, response));
+    }
+    outputs.usage().ifPresent(usage -> sends.add(publisher.publish(topics.usage(), id, usage)));
+    sends.add(publisher.publish(topics.audit(), id, outputs.audit()));
+    return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+  }
+
+  private CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error) {
+    metrics.deadLettered();
+    log.warn("event=dead_letter topic={} partition={} offset={} error={} message=\"{}\"",
+        record.topic(), record.partition(), record.offset(), error.getClass().getSimpleName(), error.getMessage());
+    return publisher.deadLetter(topics.dlq(), record, error);
+  }
+}
