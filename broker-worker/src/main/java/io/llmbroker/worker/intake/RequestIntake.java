@@ -306,7 +306,9 @@ public final class RequestIntake implements Runnable {
       base += count;
     }
     log.info("event=assignment partitions={} of={}", indices.size(), base);
-    assignmentListener.accept(Set.copyOf(indices), base);
+    if (base > 0) {
+      assignmentListener.accept(Set.copyOf(indices), base);
+    }
   }
 
   private final class Rebalances implements ConsumerRebalanceListener {
