@@ -76,7 +76,7 @@ public final class DefaultCallRouter implements CallRouter {
         new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff(), () -> ThreadLocalRandom.current().nextDouble()),
         new PriceTable(prices, meters), new RouterMetrics(meters));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    config.providers().forEach((name, provider) -> adapters.put(name, Adapters.create(name, provider, env, http, scheduler)));
+    config.providers().forEach((name, provider) -> adapters.put(name, Adapters.create(name, provider, env, http, scheduler, clock)));
     config.deployments().forEach((name, d) -> routes.put(name, newRoute(name, d.provider(), d.model(),
         d.maxConcurrency(), d.rpm(), d.tpm())));
   }
