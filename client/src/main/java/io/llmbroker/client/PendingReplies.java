@@ -1,0 +1,138 @@
+package io.llmbroker.client;
+
+import io.llmbroker.avro.LlmResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The futures waiting for replies, keyed by request id. A future completes at most once: the
+ * first reply, its timeout or {@link #failAll} removes it, and whatever comes later finds
+ * nothing. Thread-safe.
+ */
+final class PendingReplies implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(PendingReplies.class);
+
+  /** How many timed-out ids are remembered, so that their late replies can be named as such. */
+  private static final int REMEMBERED_TIMEOUTS = 10_000;
+
+  private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> timedOut = new LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > REMEMBERED_TIMEOUTS;
+    }
+  };
+  private final ScheduledThreadPoolExecutor timers;
+  private final Function<Pending, String> timeoutReason;
+
+  /** @param timeoutReason explains a timeout given the request's state (enqueued or not) */
+  PendingReplies(Function<Pending, String> timeoutReason) {
+    this.timeoutReason = timeoutReason;
+    this.timers = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, "llm-broker-client-timeouts");
+      t.setDaemon(true);
+      return t;
+    });
+    timers.setRemoveOnCancelPolicy(true);
+  }
+
+  /** One waiting request. */
+  static final class Pending {
+    final String id;
+    final Duration timeout;
+    final CompletableFuture<LlmResponse> future = new CompletableFuture<>();
+    volatile boolean enqueued;
+    volatile ScheduledFuture<?> timer;
+
+    Pending(String id, Duration timeout) {
+      this.id = id;
+      this.timeout = timeout;
+    }
+  }
+
+  /**
+   * Registers a request and starts its timeout.
+   *
+   * @throws IllegalArgumentException when a request with this id is already waiting
+   */
+  Pending register(String id, Duration timeout) {
+    Pending p = new Pending(id, timeout);
+    if (pending.putIfAbsent(id, p) != null) {
+      throw new IllegalArgumentException("a request with id '" + id + "' is already waiting for its reply");
+    }
+    p.timer = timers.schedule(() -> expire(p), timeout.toNanos(), TimeUnit.NANOSECONDS);
+    // Whoever completes the future (reply, timeout, close, or the caller cancelling) frees the slot.
+    p.future.whenComplete((r, e) -> {
+      pending.remove(id, p);
+      ScheduledFuture<?> timer = p.timer;
+      if (timer != null) {
+        timer.cancel(false);
+      }
+    });
+    return p;
+  }
+
+  /** Completes the waiting future of {@code response}; a reply nobody waits for is dropped. */
+  void complete(LlmResponse response) {
+    String id = response.getRequestId();
+    Pending p = pending.get(id);
+    if (p != null && p.future.complete(response)) {
+      return;
+    }
+    if (log.isDebugEnabled()) {
+      boolean late;
+      synchronized (timedOut) {
+        late = timedOut.containsKey(id);
+      }
+      log.debug(late
+          ? "dropping late reply to request {}: its timeout had already expired"
+          : "dropping reply to request {}: no request waits for it (a duplicate, or another instance's)", id);
+    }
+  }
+
+  void fail(String id, Throwable error) {
+    Pending p = pending.get(id);
+    if (p != null) {
+      p.future.completeExceptionally(error);
+    }
+  }
+
+  void markEnqueued(String id) {
+    Pending p = pending.get(id);
+    if (p != null) {
+      p.enqueued = true;
+    }
+  }
+
+  /** Fails every waiting future with the error {@code cause} gives for its id. */
+  void failAll(Function<String, RuntimeException> cause) {
+    pending.values().forEach(p -> p.future.completeExceptionally(cause.apply(p.id)));
+  }
+
+  int size() {
+    return pending.size();
+  }
+
+  private void expire(Pending p) {
+    synchronized (timedOut) {
+      timedOut.put(p.id, Boolean.TRUE);
+    }
+    p.future.completeExceptionally(new RequestTimeoutException(p.id,
+        "no reply to request " + p.id + " within " + p.timeout.toMillis() + " ms: " + timeoutReason.apply(p)));
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+  }
+}
