@@ -1,0 +1,158 @@
+package io.llmbroker.worker.providers.openai;
+
+import static io.llmbroker.worker.providers.CallFixtures.KEY;
+import static io.llmbroker.worker.providers.CallFixtures.await;
+import static io.llmbroker.worker.providers.CallFixtures.call;
+import static io.llmbroker.worker.providers.CallFixtures.failure;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.llmbroker.avro.ErrorClass;
+import io.llmbroker.testsupport.FakeProviderServer;
+import io.llmbroker.testsupport.FakeProviderServer.Api;
+import io.llmbroker.testsupport.FakeReply;
+import io.llmbroker.worker.providers.CallFixtures;
+import io.llmbroker.worker.providers.ProviderException;
+import io.llmbroker.worker.providers.ProviderReply;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class OpenAiCompatibleAdapterTest {
+
+  private static FakeProviderServer server;
+  private OpenAiCompatibleAdapter adapter;
+
+  @BeforeAll
+  static void startServer() {
+    server = FakeProviderServer.start();
+  }
+
+  @AfterAll
+  static void stopServer() {
+    server.close();
+  }
+
+  @BeforeEach
+  void setUp() {
+    server.resetStats();
+    adapter = new OpenAiCompatibleAdapter("openai", server.openAiBaseUrl(), KEY, CallFixtures.HTTP, Clock.systemUTC());
+  }
+
+  @Test
+  void sendsTheDocumentedRequestWithBearerKeyAndTraceContext() throws Exception {
+    await(adapter.send(call(CallFixtures.rich(), "gpt-4o-mini")));
+
+    FakeProviderServer.Received r = server.received().get(0);
+    assertThat(r.path()).isEqualTo("/v1/chat/completions");
+    assertThat(r.header("authorization")).isEqualTo("Bearer " + KEY);
+    assertThat(r.header("traceparent")).isEqualTo(CallFixtures.TRACEPARENT);
+    assertThat(r.header("tracestate")).isEqualTo("vendor=1");
+    JsonNode body = r.json();
+    assertThat(body.path("model").asText()).isEqualTo("gpt-4o-mini");
+    assertThat(body.path("messages").path(0).path("content").asText()).isEqualTo("Be brief.");
+    assertThat(body.path("messages").path(1).path("content").path(1).path("image_url").path("url").asText())
+        .isEqualTo("https://example.test/cat.png");
+    assertThat(body.path("messages").path(2).path("tool_calls").path(0).path("function").path("arguments").asText())
+        .isEqualTo("{\"q\":\"cat\"}");
+    assertThat(body.path("messages").path(3).path("tool_call_id").asText()).isEqualTo("call_1");
+    assertThat(body.path("max_tokens").asInt()).isEqualTo(100);
+    assertThat(body.path("stop").path(0).asText()).isEqualTo("END");
+    assertThat(body.path("seed").asLong()).isEqualTo(7);
+    assertThat(body.path("response_format").path("type").asText()).isEqualTo("json_object");
+    assertThat(body.path("tools").path(0).path("function").path("parameters").path("type").asText()).isEqualTo("object");
+    assertThat(body.path("tool_choice").asText()).isEqualTo("auto");
+  }
+
+  @Test
+  void mapsUsageIncludingCachedAndReasoningTokens() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.openAiOk("Hi!", 1200, 300, 1024, 128));
+
+    ProviderReply reply = await(adapter.send(call(CallFixtures.simple("hello"), "gpt-4o-mini")));
+
+    assertThat(reply.content()).isEqualTo("Hi!");
+    assertThat(reply.finishReason()).isEqualTo("stop");
+    assertThat(reply.usage().getInputTokens()).isEqualTo(1200);
+    assertThat(reply.usage().getCachedInputTokens()).isEqualTo(1024);
+    assertThat(reply.usage().getOutputTokens()).isEqualTo(300);
+    assertThat(reply.usage().getReasoningTokens()).isEqualTo(128);
+    assertThat(reply.httpStatus()).isEqualTo(200);
+  }
+
+  @Test
+  void readsToolCalls() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.openAiToolCall("call_9", "lookup", "{\"q\":\"dog\"}"));
+
+    ProviderReply reply = await(adapter.send(call(CallFixtures.simple("find a dog"), "gpt-4o-mini")));
+
+    assertThat(reply.finishReason()).isEqualTo("tool_calls");
+    assertThat(reply.toolCalls()).singleElement().satisfies(c -> {
+      assertThat(c.getId()).isEqualTo("call_9");
+      assertThat(c.getName()).isEqualTo("lookup");
+      assertThat(c.getArguments()).isEqualTo("{\"q\":\"dog\"}");
+    });
+  }
+
+  @Test
+  void classifiesEachDocumentedErrorOnce() throws Exception {
+    server.enqueue(Api.OPENAI,
+        FakeReply.openAiError(429, "requests", "rate_limit_exceeded", "Rate limit reached").header("retry-after", "2"),
+        FakeReply.openAiError(429, "insufficient_quota", "insufficient_quota", "You exceeded your current quota"),
+        FakeReply.openAiError(401, "invalid_request_error", "invalid_api_key",
+            "Incorrect API key provided: " + KEY + ". You can find your API key at the dashboard."),
+        FakeReply.openAiError(400, "invalid_request_error", "context_length_exceeded", "too long"),
+        FakeReply.openAiError(500, "server_error", null, "The server had an error"),
+        FakeReply.openAiError(503, "server_error", null, "overloaded"));
+
+    ProviderException rateLimited = failure(adapter.send(call(CallFixtures.simple("a"), "m")));
+    ProviderException quota = failure(adapter.send(call(CallFixtures.simple("b"), "m")));
+    ProviderException credential = failure(adapter.send(call(CallFixtures.simple("c"), "m")));
+    ProviderException callerFault = failure(adapter.send(call(CallFixtures.simple("d"), "m")));
+    ProviderException server500 = failure(adapter.send(call(CallFixtures.simple("e"), "m")));
+    ProviderException server503 = failure(adapter.send(call(CallFixtures.simple("f"), "m")));
+
+    assertThat(rateLimited.errorClass()).isEqualTo(ErrorClass.RATE_LIMITED);
+    assertThat(rateLimited.retryAfter()).contains(Duration.ofSeconds(2));
+    assertThat(rateLimited.providerCode()).contains("rate_limit_exceeded");
+    assertThat(quota.errorClass()).isEqualTo(ErrorClass.QUOTA);
+    assertThat(credential.errorClass()).isEqualTo(ErrorClass.CREDENTIAL);
+    assertThat(credential.getMessage()).doesNotContain(KEY).doesNotContain("SECRET");
+    assertThat(credential.toErrorInfo().getMessage()).doesNotContain("SECRET");
+    assertThat(callerFault.errorClass()).isEqualTo(ErrorClass.CALLER_FAULT);
+    assertThat(server500.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+    assertThat(server503.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+  }
+
+  @Test
+  void aCallThatOutlivesItsTimeoutIsATimeout() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.ok(Api.OPENAI, "late").after(Duration.ofSeconds(3)));
+
+    ProviderException e = failure(adapter.send(new io.llmbroker.worker.providers.ProviderCall(
+        CallFixtures.simple("slow"), "m", Duration.ofMillis(200), 1)));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.TIMEOUT);
+  }
+
+  @Test
+  void anUnreachableServerIsTransient() throws Exception {
+    OpenAiCompatibleAdapter nowhere = new OpenAiCompatibleAdapter("local", "http://127.0.0.1:1/v1", null,
+        CallFixtures.HTTP, Clock.systemUTC());
+
+    ProviderException e = failure(nowhere.send(call(CallFixtures.simple("x"), "m")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+  }
+
+  @Test
+  void aKeylessVendorGetsNoAuthorizationHeader() throws Exception {
+    OpenAiCompatibleAdapter local = new OpenAiCompatibleAdapter("vllm", server.openAiBaseUrl(), null,
+        CallFixtures.HTTP, Clock.systemUTC());
+
+    await(local.send(call(CallFixtures.simple("x"), "llama")));
+
+    assertThat(server.received().get(0).header("authorization")).isNull();
+  }
+}
