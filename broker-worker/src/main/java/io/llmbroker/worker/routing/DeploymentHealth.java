@@ -86,10 +86,6 @@ final class DeploymentHealth {
     }
   }
 
-  synchronized boolean coolingDown(long now) {
-    return state == State.OPEN && now < openUntil;
-  }
-
   private static boolean countsAgainst(ErrorClass c) {
     return c == ErrorClass.RATE_LIMITED || c == ErrorClass.TRANSIENT || c == ErrorClass.TIMEOUT
         || c == ErrorClass.CREDENTIAL || c == ErrorClass.QUOTA;

@@ -61,7 +61,7 @@ final class Execution {
   /** Tries the current route, or the next one that is not cooling down. */
   private void step() {
     try {
-      while (routeIndex < routes.size() && !routes.get(routeIndex).health.tryEnter(ctx.clock.millis())) {
+      while (routeIndex < routes.size() && !usable(routeIndex)) {
         routeIndex++;
         triesOnRoute = 0;
       }
@@ -93,6 +93,19 @@ final class Execution {
     } catch (RuntimeException e) {
       finishFailed(info(ErrorClass.INTERNAL, "routing failed: " + e));
     }
+  }
+
+  /**
+   * A route is skipped while cooling down, and while this worker owns none of its slots
+   * (fewer slots than partitions) as long as a later route remains: better another deployment
+   * now than a wait for a rebalance.
+   */
+  private boolean usable(int index) {
+    Route route = routes.get(index);
+    if (index < routes.size() - 1 && route.lane.capacity() == 0) {
+      return false;
+    }
+    return route.health.tryEnter(ctx.clock.millis());
   }
 
   private void call(Route route, Lane.Ticket ticket) {
