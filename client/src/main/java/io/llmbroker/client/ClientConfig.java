@@ -98,6 +98,13 @@ public record ClientConfig(
     return new ClientConfig(bootstrapServers, service, team, app, defaultTimeout, topicPrefix, createReplyTopic, merged);
   }
 
+  /** The Kafka client properties: {@link #kafka()} plus the bootstrap address. A new mutable map. */
+  public Map<String, Object> kafkaProperties() {
+    Map<String, Object> props = new LinkedHashMap<>(kafka);
+    props.put("bootstrap.servers", bootstrapServers);
+    return props;
+  }
+
   /** The topic catalogue these settings address. */
   public Topics topics() {
     return new Topics(topicPrefix, Optional.empty());

@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -61,8 +60,7 @@ public final class LlmBrokerClient implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.topics = config.topics();
-    Map<String, Object> kafkaProps = new HashMap<>(config.kafka());
-    kafkaProps.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    Map<String, Object> kafkaProps = config.kafkaProperties();
     AvroSerdes serdes = AvroSerdes.fromConfig(kafkaProps);
     Map<String, Object> producerProps = new HashMap<>(kafkaProps);
     producerProps.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -1,6 +1,7 @@
 package io.llmbroker.client;
 
 import io.llmbroker.avro.LlmResponse;
+import io.llmbroker.client.internal.ReplyTopics;
 import io.llmbroker.schemas.Topic;
 import java.time.Duration;
 import java.util.HashMap;
@@ -10,18 +11,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -181,22 +176,8 @@ final class ReplyListener implements AutoCloseable {
   }
 
   private void ensureTopic() {
-    try (Admin admin = Admin.create(adminProps)) {
-      if (admin.listTopics().names().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).contains(topic.name())) {
-        return;
-      }
-      NewTopic wanted = new NewTopic(topic.name(), topic.partitions(), Optional.empty()).configs(topic.configs());
-      admin.createTopics(List.of(wanted)).all().get(ADMIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    if (ReplyTopics.ensure(adminProps, topic, ADMIN_TIMEOUT)) {
       log.info("created reply topic {}", topic.name());
-    } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException("cannot create reply topic " + topic.name() + ": " + e.getCause().getMessage(), e);
-      }
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("no answer from Kafka within " + ADMIN_TIMEOUT.toMillis() + " ms", e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while creating reply topic " + topic.name(), e);
     }
   }
 
