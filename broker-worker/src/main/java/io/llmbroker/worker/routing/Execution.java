@@ -88,7 +88,12 @@ final class Execution {
         if (expiry != null) {
           expiry.cancel(false);
         }
-        call(route, ticket);
+        try {
+          call(route, ticket);
+        } catch (RuntimeException e) {
+          ticket.release(-1);
+          finishFailed(info(ErrorClass.INTERNAL, "routing failed: " + e));
+        }
       });
     } catch (RuntimeException e) {
       finishFailed(info(ErrorClass.INTERNAL, "routing failed: " + e));
@@ -131,7 +136,8 @@ final class Execution {
       sent = CompletableFuture.failedFuture(e);
     }
     CompletableFuture<ProviderReply> call = sent;
-    Future<?> timer = ctx.scheduler.schedule(() -> {
+    // an in-process provider may have answered already: no timer to arm then
+    Future<?> timer = call.isDone() ? null : ctx.scheduler.schedule(() -> {
       if (guarded.completeExceptionally(new ProviderException(ErrorClass.TIMEOUT,
           "no answer from " + route.deployment + " within " + timeout.toMillis() + " ms"))) {
         call.cancel(true);
@@ -145,26 +151,37 @@ final class Execution {
       }
     });
     guarded.whenComplete((reply, error) -> {
-      timer.cancel(false);
-      long duration = Math.max(0, ctx.clock.millis() - started);
-      providerMillis += duration;
-      long nanos = System.nanoTime() - startNanos;
-      if (error == null) {
-        ticket.release(reply.usage().getInputTokens() + reply.usage().getOutputTokens());
-        route.health.succeeded();
-        attempts.add(attempt(number, route, started, duration, null, reply.httpStatus()));
-        ctx.metrics.latency(route, true, nanos);
-        succeed(route, reply);
-      } else {
-        ticket.release(-1);
-        ProviderException failure = ProviderException.of(error);
-        route.health.failed(failure.errorClass(), ctx.clock.millis());
-        attempts.add(attempt(number, route, started, duration, failure.toErrorInfo(), failure.httpStatus().orElse(null)));
-        ctx.metrics.latency(route, false, nanos);
-        ctx.metrics.error(route, failure.errorClass());
-        failed(route, failure);
+      try {
+        settle(route, ticket, number, started, startNanos, reply, error);
+      } catch (RuntimeException e) {
+        finishFailed(info(ErrorClass.INTERNAL, "routing failed: " + e));
       }
     });
+    if (timer != null) {
+      guarded.whenComplete((reply, error) -> timer.cancel(false));
+    }
+  }
+
+  private void settle(Route route, Lane.Ticket ticket, int number, long started, long startNanos,
+      ProviderReply reply, Throwable error) {
+    long duration = Math.max(0, ctx.clock.millis() - started);
+    providerMillis += duration;
+    long nanos = System.nanoTime() - startNanos;
+    if (error == null) {
+      ticket.release(reply.usage().getInputTokens() + reply.usage().getOutputTokens());
+      route.health.succeeded();
+      attempts.add(attempt(number, route, started, duration, null, reply.httpStatus()));
+      ctx.metrics.latency(route, true, nanos);
+      succeed(route, reply);
+    } else {
+      ticket.release(-1);
+      ProviderException failure = ProviderException.of(error);
+      route.health.failed(failure.errorClass(), ctx.clock.millis());
+      attempts.add(attempt(number, route, started, duration, failure.toErrorInfo(), failure.httpStatus().orElse(null)));
+      ctx.metrics.latency(route, false, nanos);
+      ctx.metrics.error(route, failure.errorClass());
+      failed(route, failure);
+    }
   }
 
   private void failed(Route route, ProviderException failure) {
@@ -209,6 +226,7 @@ final class Execution {
     finishFailed(info(ErrorClass.TIMEOUT, "deadline passed " + where));
   }
 
+  /** Completes the outcome; a later completion (after an internal failure) is ignored. */
   private void finishFailed(ErrorInfo error) {
     outcome.complete(new CallOutcome(Optional.empty(), Optional.of(error), attempts,
         Optional.ofNullable(firstCallAt), providerMillis));

@@ -231,6 +231,22 @@ class HttpRoutingTest {
   }
 
   @Test
+  void aRequestWhoseDeadlinePassesWhileQueuedLeavesTheLaneWithoutACall() throws Exception {
+    DefaultCallRouter router = router(config(), Clock.systemUTC());
+    server.latency("slow-model", Duration.ofSeconds(2));
+    CompletableFuture<CallOutcome> holder = router.call(Requests.request("s0", "slowpoke", "hold"), Priority.STANDARD, Long.MAX_VALUE);
+
+    CallOutcome queued = call(router, "s1", "slowpoke", System.currentTimeMillis() + 200);
+
+    assertThat(queued.error().orElseThrow().getErrorClass()).isEqualTo(ErrorClass.TIMEOUT);
+    assertThat(queued.error().get().getMessage()).contains("before a provider call");
+    assertThat(queued.attempts()).isEmpty();
+    assertThat(router.lane("slow").queued(Priority.STANDARD)).isZero();
+    assertThat(holder.get(10, TimeUnit.SECONDS).completion()).isPresent();
+    assertThat(server.received()).hasSize(1);
+  }
+
+  @Test
   void threeWorkersSharingTheCapNeverExceedItTogetherAndUseAllOfIt() throws Exception {
     RoutingConfig config = config("{max-attempts: 1, initial-backoff: 1ms}", "{after-failures: 5, duration: 30s}", 6);
     server.latency("gpt-a", Duration.ofMillis(300));
