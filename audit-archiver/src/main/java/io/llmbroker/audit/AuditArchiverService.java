@@ -1,0 +1,109 @@
+package io.llmbroker.audit;
+
+import io.llmbroker.audit.archive.ArchiveDirectory;
+import io.llmbroker.audit.archive.AvroContainerFormat;
+import io.llmbroker.audit.config.AuditArchiverConfig;
+import io.llmbroker.audit.redaction.Redactor;
+import io.llmbroker.audit.topology.AuditTopology;
+import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.common.ops.OpsServer;
+import io.llmbroker.schemas.Topics;
+import io.llmbroker.schemas.serde.AvroSerdes;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running audit archiver: the Streams job of {@link AuditTopology} writing under
+ * {@link #archiveDir()}, plus its ops server ({@code /health/live}, {@code /health/ready} while
+ * Streams is RUNNING, {@code /metrics}). Read the archive with {@link AuditArchive}.
+ * Thread-safe; {@link #close()} flushes the buffer into the archive and is idempotent.
+ */
+public final class AuditArchiverService implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AuditArchiverService.class);
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+  private final KafkaStreams streams;
+  private final OpsServer ops;
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final Path archiveDir;
+
+  private AuditArchiverService(KafkaStreams streams, OpsServer ops, KafkaStreamsMetrics streamsMetrics, Path archiveDir) {
+    this.streams = streams;
+    this.ops = ops;
+    this.streamsMetrics = streamsMetrics;
+    this.archiveDir = archiveDir;
+  }
+
+  /**
+   * Creates the archive folder and the topics it reads where missing, starts the Streams job and
+   * the ops server, and returns without waiting for the job to be RUNNING (see {@link #ready()}).
+   *
+   * @param env the environment the config was read with; nothing else is read from it yet
+   * @throws ConfigException when the archive folder cannot be created
+   * @throws IllegalStateException when the topics cannot be created
+   * @throws java.io.UncheckedIOException when the ops port cannot be bound
+   */
+  public static AuditArchiverService start(AuditArchiverConfig config, Map<String, String> env) {
+    Path archiveDir = config.archive().dir();
+    try {
+      Files.createDirectories(archiveDir);
+    } catch (IOException e) {
+      throw ConfigException.forKey("archive.dir", "cannot create '" + archiveDir + "': " + e);
+    }
+    Topics topics = config.topics().catalogue();
+    try (Admin admin = Admin.create(config.kafkaMap())) {
+      Topics.createMissing(admin, List.of(topics.audit(), topics.dlq()), config.topics().replicationFactor());
+    }
+    PrometheusMeterRegistry registry = OpsServer.newRegistry();
+    ArchiveDirectory archive = new ArchiveDirectory(archiveDir, new AvroContainerFormat());
+    KafkaStreams streams = new KafkaStreams(AuditTopology.topology(topics, AvroSerdes.fromConfig(config.kafkaMap()),
+        archive, Redactor.secrets(), config.archive().flushInterval(), registry), config.streamsProperties());
+    streams.setUncaughtExceptionHandler(e -> {
+      LOG.error("audit archiver stream thread failed, replacing it: {}", e.toString(), e);
+      return StreamThreadExceptionResponse.REPLACE_THREAD;
+    });
+    streams.setStateListener((now, before) -> LOG.info("audit archiver streams {} -> {}", before, now));
+    OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry,
+        () -> streams.state() == KafkaStreams.State.RUNNING);
+    KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(registry);
+    streams.start();
+    LOG.info("audit archiver reading {} into {}", topics.audit().name(), archiveDir.toAbsolutePath());
+    return new AuditArchiverService(streams, ops, streamsMetrics, archiveDir);
+  }
+
+  /** The archive's root folder, as configured. */
+  public Path archiveDir() {
+    return archiveDir;
+  }
+
+  /** The ops port (the bound one when 0 was configured). */
+  public int port() {
+    return ops.port();
+  }
+
+  /** True while the Streams job is RUNNING. */
+  public boolean ready() {
+    return streams.state() == KafkaStreams.State.RUNNING;
+  }
+
+  /** Stops serving, then closes Streams, which flushes the buffer into the archive and commits. */
+  @Override
+  public void close() {
+    ops.close();
+    streamsMetrics.close();
+    streams.close(CLOSE_TIMEOUT);
+  }
+}

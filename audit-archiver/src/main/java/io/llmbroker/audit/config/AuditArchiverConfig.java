@@ -1,0 +1,163 @@
+package io.llmbroker.audit.config;
+
+import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.common.config.ConfigFile;
+import io.llmbroker.schemas.Topics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
+
+/**
+ * The audit archiver's configuration, bound from YAML by {@link ConfigFile}:
+ *
+ * <pre>{@code
+ * kafka: {bootstrap.servers: "${KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}"}   # passed through
+ * topics: {prefix: "", partitions: 6, replication-factor: 1}
+ * streams: {application-id: llm-broker-audit-archiver, state-dir: ./data/state/audit-archiver, commit-interval: 1s}
+ * archive: {dir: ./data/audit, flush-interval: 1s}
+ * ops: {host: 0.0.0.0, port: 8083}
+ * }</pre>
+ *
+ * Every section but {@code kafka} may be left out and takes the defaults above. Immutable and thread-safe.
+ *
+ * @param kafka Kafka client properties passed to Streams as they are ({@code schema.registry.url}
+ *     chooses the serde wire format)
+ */
+public record AuditArchiverConfig(
+    Map<String, String> kafka, TopicSettings topics, StreamsSettings streams, ArchiveSettings archive, OpsSettings ops) {
+
+  /** The resource holding the default configuration. */
+  public static final String BUNDLED_RESOURCE = "audit-archiver.yaml";
+
+  public AuditArchiverConfig {
+    kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
+    topics = topics == null ? new TopicSettings(null, null, null) : topics;
+    streams = streams == null ? new StreamsSettings(null, null, null) : streams;
+    archive = archive == null ? new ArchiveSettings(null, null) : archive;
+    ops = ops == null ? new OpsSettings(null, null) : ops;
+    if (!kafka.containsKey("bootstrap.servers")) {
+      throw ConfigException.forKey("kafka.bootstrap.servers", "must be set");
+    }
+  }
+
+  /** Reads a config file, substituting {@code ${VARIABLES}} from {@code env}. */
+  public static AuditArchiverConfig load(Path file, Map<String, String> env) {
+    return ConfigFile.load(file, AuditArchiverConfig.class, env);
+  }
+
+  /** Parses YAML text, substituting {@code ${VARIABLES}} from {@code env}. */
+  public static AuditArchiverConfig parse(String yaml, Map<String, String> env) {
+    return ConfigFile.parse(yaml, AuditArchiverConfig.class, env);
+  }
+
+  /** The default configuration shipped in the jar, as YAML text. */
+  public static String bundledYaml() {
+    try (InputStream in = AuditArchiverConfig.class.getClassLoader().getResourceAsStream(BUNDLED_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException("resource missing from the jar: " + BUNDLED_RESOURCE);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * The Kafka Streams properties of the job: the {@code kafka} section first, then the settings
+   * the archive's guarantees rest on (exactly-once, explicit internal names, bad records logged
+   * and sent to the dead-letter topic instead of stopping the job).
+   */
+  public Properties streamsProperties() {
+    Properties props = new Properties();
+    props.putAll(kafka);
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, streams.applicationId());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, streams.stateDir().toString());
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, streams.commitInterval().toMillis());
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) topics.replicationFactor());
+    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
+    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.catalogue().dlq().name());
+    return props;
+  }
+
+  /** The Kafka properties as a map, for admin clients and the serde factory. */
+  public Map<String, Object> kafkaMap() {
+    return new HashMap<>(kafka);
+  }
+
+  /** Where topics live and how missing ones are created. */
+  public record TopicSettings(String prefix, Integer partitions, Short replicationFactor) {
+    public TopicSettings {
+      prefix = prefix == null ? "" : prefix;
+      partitions = partitions == null ? 6 : partitions;
+      replicationFactor = replicationFactor == null ? 1 : replicationFactor;
+      if (partitions < 1) {
+        throw new IllegalArgumentException("partitions must be >= 1: " + partitions);
+      }
+      if (replicationFactor < 1) {
+        throw new IllegalArgumentException("replication-factor must be >= 1: " + replicationFactor);
+      }
+      // Builds the catalogue once so that a bad prefix fails here, naming this key.
+      new Topics(prefix, Optional.of(partitions)).prefix();
+    }
+
+    /** The topic catalogue these settings describe. */
+    public Topics catalogue() {
+      return new Topics(prefix, Optional.of(partitions));
+    }
+  }
+
+  /** The Streams application's identity, local state and commit cadence. */
+  public record StreamsSettings(String applicationId, Path stateDir, Duration commitInterval) {
+    public StreamsSettings {
+      applicationId = applicationId == null ? "llm-broker-audit-archiver" : applicationId;
+      stateDir = stateDir == null ? Path.of("data", "state", "audit-archiver") : stateDir;
+      commitInterval = commitInterval == null ? Duration.ofSeconds(1) : commitInterval;
+      if (applicationId.isBlank()) {
+        throw new IllegalArgumentException("application-id must not be blank");
+      }
+      if (commitInterval.isNegative() || commitInterval.isZero()) {
+        throw new IllegalArgumentException("commit-interval must be > 0: " + commitInterval);
+      }
+    }
+  }
+
+  /**
+   * Where the archive is written and how often the buffer is flushed into it.
+   *
+   * @param dir the archive's root folder; several instances may share it (one writer per partition)
+   * @param flushInterval wall-clock time between flushes: how stale the archive may be
+   */
+  public record ArchiveSettings(Path dir, Duration flushInterval) {
+    public ArchiveSettings {
+      dir = dir == null ? Path.of("data", "audit") : dir;
+      flushInterval = flushInterval == null ? Duration.ofSeconds(1) : flushInterval;
+      if (flushInterval.toMillis() < 1) {
+        throw new IllegalArgumentException("flush-interval must be >= 1ms: " + flushInterval);
+      }
+    }
+  }
+
+  /** Where the operations endpoint listens; port 0 picks a free one. */
+  public record OpsSettings(String host, Integer port) {
+    public OpsSettings {
+      host = host == null ? "0.0.0.0" : host;
+      port = port == null ? 8083 : port;
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535: " + port);
+      }
+    }
+  }
+}

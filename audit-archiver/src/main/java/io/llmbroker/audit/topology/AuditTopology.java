@@ -1,0 +1,49 @@
+package io.llmbroker.audit.topology;
+
+import io.llmbroker.audit.archive.ArchiveDirectory;
+import io.llmbroker.audit.redaction.Redactor;
+import io.llmbroker.avro.AuditRecord;
+import io.llmbroker.schemas.Topics;
+import io.llmbroker.schemas.serde.AvroSerdes;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The audit archiver's topology: {@code llm.audit} → redact → buffer by input offset (store
+ * {@value #BUFFER_STORE}) → part files under the archive directory (see {@link ArchiveProcessor}
+ * for why a crash neither loses nor duplicates a record). Nothing is written back to Kafka but
+ * the buffer's changelog.
+ */
+public final class AuditTopology {
+
+  public static final String BUFFER_STORE = "audit-buffer";
+
+  private AuditTopology() {}
+
+  /**
+   * @param flushInterval how often (wall clock) the buffer is written out
+   * @param meters receives {@code llm_audit_archived_records_total} and {@code llm_audit_skipped_records_total}
+   */
+  public static Topology topology(Topics topics, AvroSerdes serdes, ArchiveDirectory archive, Redactor redactor,
+      Duration flushInterval, MeterRegistry meters) {
+    Serde<AuditRecord> auditSerde = serdes.serde(AuditRecord.class);
+    Counter archived = Counter.builder("llm.audit.archived.records")
+        .description("audit records written to the archive").register(meters);
+    Counter skipped = Counter.builder("llm.audit.skipped.records")
+        .description("audit records skipped because the archive already held their offset").register(meters);
+    StreamsBuilder builder = new StreamsBuilder();
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.Long(), auditSerde));
+    builder.stream(topics.audit().name(), Consumed.with(Serdes.String(), auditSerde).withName("audit"))
+        .process(() -> new ArchiveProcessor(BUFFER_STORE, archive, redactor, flushInterval, archived, skipped),
+            Named.as("archive"), BUFFER_STORE);
+    return builder.build();
+  }
+}
