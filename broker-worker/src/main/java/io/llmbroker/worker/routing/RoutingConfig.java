@@ -219,6 +219,7 @@ public record RoutingConfig(
       checkLimits(maxConcurrency, rpm, tpm);
     }
 
+    /** The parsed {@link #type()}. */
     public ProviderType kind() {
       return ProviderType.parse(type);
     }
@@ -238,6 +239,7 @@ public record RoutingConfig(
     }
   }
 
+  /** A uniform range of durations; {@code max} defaults to {@code min}. */
   public record DurationRange(Duration min, Duration max) {
     public DurationRange {
       min = min == null ? Duration.ZERO : min;
@@ -248,6 +250,7 @@ public record RoutingConfig(
     }
   }
 
+  /** A uniform range of counts; {@code max} defaults to {@code min}. */
   public record IntRange(Integer min, Integer max) {
     public IntRange {
       min = min == null ? 0 : min;
