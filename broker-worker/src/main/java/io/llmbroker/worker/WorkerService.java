@@ -198,6 +198,11 @@ public final class WorkerService implements AutoCloseable {
     Map<String, Object> props = withClientId(clientProps, workerId + "-producer");
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    // Reply topics are created on the fly. With several requests in flight, a first batch refused
+    // by a partition whose creation the broker has not applied yet lets a later batch land first,
+    // and the earlier one then fails as out of order until delivery.timeout.ms (KAFKA-15591).
+    // One request in flight per connection keeps batches in order; batching keeps throughput.
+    props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
     props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     return props;

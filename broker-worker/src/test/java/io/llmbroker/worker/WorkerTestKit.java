@@ -33,7 +33,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -72,9 +74,11 @@ final class WorkerTestKit implements AutoCloseable {
     this.bootstrap = kafka.bootstrapServers();
     this.topics = KafkaFixture.isolatedTopics(partitions);
     kafka.createTopics(topics.all());
-    this.requests = new KafkaProducer<>(kafka.clientProperties(), new StringSerializer(),
-        serdes.serde(LlmRequest.class).serializer());
-    this.raw = new KafkaProducer<>(kafka.clientProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+    Properties producer = kafka.clientProperties();
+    // Topics were just created: keep batches in order while their leaders settle (KAFKA-15591).
+    producer.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+    this.requests = new KafkaProducer<>(producer, new StringSerializer(), serdes.serde(LlmRequest.class).serializer());
+    this.raw = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
   /** The consumer group every worker of this kit joins. */
@@ -212,12 +216,17 @@ final class WorkerTestKit implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         fail("timed out after " + timeout + " waiting for " + what);
       }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
+      pause();
+    }
+  }
+
+  /** The interval between two checks of a condition being waited for. */
+  static void pause() {
+    try {
+      Thread.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 
@@ -238,16 +247,18 @@ final class WorkerTestKit implements AutoCloseable {
   static final class Probe<T> implements AutoCloseable {
 
     private final KafkaConsumer<String, T> consumer;
+    private final String topic;
     private final List<ConsumerRecord<String, T>> seen = new ArrayList<>();
+    private boolean assigned;
 
+    /** Reads without a group, so nothing is skipped; waits for the topic when it does not exist yet. */
     Probe(String bootstrap, String topic, Deserializer<T> values) {
       Properties props = new Properties();
       props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-      props.put(ConsumerConfig.GROUP_ID_CONFIG, "probe-" + UUID.randomUUID());
-      props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+      props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
       props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "300");
+      this.topic = topic;
       consumer = new KafkaConsumer<>(props, new StringDeserializer(), values);
-      consumer.subscribe(List.of(topic));
     }
 
     /** Every record seen so far, after one more poll. */
@@ -288,6 +299,16 @@ final class WorkerTestKit implements AutoCloseable {
 
     private List<ConsumerRecord<String, T>> poll() {
       List<ConsumerRecord<String, T>> batch = new ArrayList<>();
+      if (!assigned) {
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+        if (partitions == null || partitions.isEmpty()) {
+          pause();
+          return batch;
+        }
+        consumer.assign(partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList());
+        consumer.seekToBeginning(consumer.assignment());
+        assigned = true;
+      }
       consumer.poll(Duration.ofMillis(100)).forEach(batch::add);
       return batch;
     }
