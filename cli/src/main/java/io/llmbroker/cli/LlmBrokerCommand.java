@@ -1,0 +1,59 @@
+package io.llmbroker.cli;
+
+import io.llmbroker.cli.demo.DemoCommand;
+import io.llmbroker.cli.local.LocalCommand;
+import io.llmbroker.cli.services.AuditArchiverCommand;
+import io.llmbroker.cli.services.CostAggregatorCommand;
+import io.llmbroker.cli.services.WorkerCommand;
+import io.llmbroker.common.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code llm-broker} command. */
+@Command(name = "llm-broker",
+    mixinStandardHelpOptions = true,
+    versionProvider = LlmBrokerCommand.Version.class,
+    description = "An asynchronous LLM gateway on Apache Kafka.",
+    subcommands = {
+        DemoCommand.class,
+        LocalCommand.class,
+        WorkerCommand.class,
+        CostAggregatorCommand.class,
+        AuditArchiverCommand.class,
+        CommandLine.HelpCommand.class
+    })
+public final class LlmBrokerCommand implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with its error handling: bad config and bad input are one line, not a stack trace. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new LlmBrokerCommand())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          if (e instanceof ConfigException || e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
+            cmd.getErr().println(cmd.getColorScheme().errorText("llm-broker: " + e.getMessage()));
+            return 2;
+          }
+          throw e;
+        });
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  /** The version from the jar manifest, or "development" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = LlmBrokerCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"llm-broker " + (v == null ? "development" : v)};
+    }
+  }
+}
