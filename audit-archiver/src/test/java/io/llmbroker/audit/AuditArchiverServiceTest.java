@@ -1,0 +1,125 @@
+package io.llmbroker.audit;
+
+import static io.llmbroker.audit.support.Audits.record;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llmbroker.audit.config.AuditArchiverConfig;
+import io.llmbroker.avro.AuditRecord;
+import io.llmbroker.schemas.Topics;
+import io.llmbroker.schemas.serde.AvroSerdes;
+import io.llmbroker.testsupport.KafkaFixture;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The service on the real broker: every audit record lands in the archive exactly once, across restarts and replays. */
+class AuditArchiverServiceTest {
+
+  private static final Instant NOON = Instant.parse("2026-11-23T12:00:00Z");
+  private static final Duration DEADLINE = Duration.ofSeconds(60);
+  private static final Pattern SKIPPED = Pattern.compile("(?m)^llm_audit_skipped_records_total(?:\\{[^}]*})? ([0-9.E]+)$");
+
+  @TempDir Path stateDir;
+  @TempDir Path archiveDir;
+
+  private final Topics topics = KafkaFixture.isolatedTopics(3);
+
+  @Test
+  void everyRecordIsArchivedExactlyOnceAcrossARestart() throws Exception {
+    try (AuditArchiverService service = AuditArchiverService.start(config("archiver", stateDir), Map.of())) {
+      produce(0, 30);
+      await(() -> AuditArchive.count(archiveDir) >= 30);
+    }
+
+    try (AuditArchiverService restarted = AuditArchiverService.start(config("archiver", stateDir), Map.of())) {
+      produce(30, 40);
+      await(() -> AuditArchive.count(archiveDir) >= 40);
+    }
+
+    assertThat(archivedIds()).containsExactlyElementsOf(ids(0, 40));
+  }
+
+  @Test
+  void replayingArchivedOffsetsWritesNothingTwice(@TempDir Path freshState) throws Exception {
+    try (AuditArchiverService service = AuditArchiverService.start(config("first", stateDir), Map.of())) {
+      produce(0, 30);
+      await(() -> AuditArchive.count(archiveDir) >= 30);
+    }
+
+    // A new application id and empty state: the whole topic is read again, as after a crash
+    // between writing files and committing.
+    try (AuditArchiverService replaying = AuditArchiverService.start(config("second", freshState), Map.of())) {
+      await(() -> skipped(replaying) >= 30);
+      produce(30, 31);
+      await(() -> AuditArchive.count(archiveDir) >= 31);
+    }
+
+    assertThat(archivedIds()).containsExactlyElementsOf(ids(0, 31));
+  }
+
+  private AuditArchiverConfig config(String applicationId, Path state) {
+    return AuditArchiverConfig.parse("""
+        kafka: {bootstrap.servers: "%s"}
+        topics: {prefix: "%s", partitions: 3, replication-factor: 1}
+        streams: {application-id: "%s%s", state-dir: "%s", commit-interval: 200ms}
+        archive: {dir: "%s", flush-interval: 200ms}
+        ops: {host: 127.0.0.1, port: 0}
+        """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), applicationId, state,
+        archiveDir), Map.of());
+  }
+
+  private void produce(int from, int to) throws Exception {
+    try (var producer = new KafkaProducer<>(KafkaFixture.get().clientProperties(), new StringSerializer(),
+        AvroSerdes.singleObject().serde(AuditRecord.class).serializer())) {
+      for (String id : ids(from, to)) {
+        producer.send(new ProducerRecord<>(topics.audit().name(), id, record(id, NOON))).get();
+      }
+    }
+  }
+
+  private List<String> archivedIds() {
+    return AuditArchive.readAll(archiveDir).stream().map(AuditRecord::getRequestId).sorted().toList();
+  }
+
+  private static List<String> ids(int from, int to) {
+    return IntStream.range(from, to).mapToObj(i -> String.format("req-%03d", i)).sorted().toList();
+  }
+
+  private static double skipped(AuditArchiverService service) {
+    try {
+      String metrics = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      Matcher m = SKIPPED.matcher(metrics);
+      return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    } catch (Exception e) {
+      throw new AssertionError("cannot read /metrics: " + e, e);
+    }
+  }
+
+  /** Polls until {@code condition} holds: the job works asynchronously. */
+  private static void await(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within " + DEADLINE);
+      }
+      Thread.sleep(100);
+    }
+  }
+}
