@@ -15,6 +15,10 @@ import picocli.CommandLine.Command;
         "Each prints a Markdown result block (what, how, machine, date, figures, target met or missed)."},
     subcommands = {
         LatencyBench.class,
+        ThroughputBench.class,
+        PriorityBench.class,
+        CapsBench.class,
+        MemoryBench.class,
         CommandLine.HelpCommand.class
     })
 public final class BenchCommand implements Runnable {

@@ -3,6 +3,7 @@ package io.llmbroker.cli.bench;
 import io.llmbroker.cli.local.LocalKafka;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -89,6 +90,26 @@ final class BenchKafka implements AutoCloseable {
       wanted.add(topics.responses(service));
     }
     Topics.createMissing(admin, wanted, REPLICATION);
+    awaitLeaders(wanted.stream().map(Topic::name).toList());
+  }
+
+  /** A freshly created topic answers produce requests once each partition has a leader; until then the producer retries noisily. */
+  private void awaitLeaders(List<String> names) {
+    try {
+      Await.until(() -> {
+        try {
+          return admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+              .flatMap(d -> d.partitions().stream()).allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        } catch (ExecutionException | TimeoutException e) {
+          return false;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }, Duration.ofSeconds(30), "leaders elected for " + names);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Deletes every topic and consumer group named with this run's prefixes; reports but survives failures. */

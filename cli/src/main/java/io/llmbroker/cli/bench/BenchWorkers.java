@@ -15,9 +15,10 @@ import java.util.Map;
  * @param provider the {@code providers.bench} entry, as YAML flow mapping text
  * @param maxConcurrency the deployment's cap
  * @param backlogPerClass {@code intake.backlog-per-class}; null for the product default
+ * @param opsPort {@code ops.port}
  */
 record BenchWorkers(String bootstrapServers, String prefix, String workerId, Map<String, String> kafka, String provider,
-    int maxConcurrency, Integer backlogPerClass) {
+    int maxConcurrency, Integer backlogPerClass, int opsPort) {
 
   /** The alias, deployment and model every benchmark request names. */
   static final String MODEL = "bench";
@@ -27,27 +28,32 @@ record BenchWorkers(String bootstrapServers, String prefix, String workerId, Map
     String millis = latency.toMillis() + "ms";
     return new BenchWorkers(bootstrapServers, prefix, "bench-worker-1", Map.of(),
         "{type: simulated, latency: {min: " + millis + ", max: " + millis + "}, output-tokens: {min: 20, max: 20}}",
-        maxConcurrency, null);
+        maxConcurrency, null, 0);
   }
 
   /** A worker config against an OpenAI-compatible endpoint whose key is in the variable {@code apiKeyEnv}. */
   static BenchWorkers openAi(String bootstrapServers, String prefix, String baseUrl, String apiKeyEnv, int maxConcurrency) {
     return new BenchWorkers(bootstrapServers, prefix, "bench-worker-1", Map.of(),
-        "{type: openai, base-url: \"" + baseUrl + "\", api-key-env: " + apiKeyEnv + "}", maxConcurrency, null);
+        "{type: openai, base-url: \"" + baseUrl + "\", api-key-env: " + apiKeyEnv + "}", maxConcurrency, null, 0);
   }
 
   BenchWorkers withWorkerId(String id) {
-    return new BenchWorkers(bootstrapServers, prefix, id, kafka, provider, maxConcurrency, backlogPerClass);
+    return new BenchWorkers(bootstrapServers, prefix, id, kafka, provider, maxConcurrency, backlogPerClass, opsPort);
   }
 
   BenchWorkers withKafka(Map<String, String> properties) {
     Map<String, String> merged = new LinkedHashMap<>(kafka);
     merged.putAll(properties);
-    return new BenchWorkers(bootstrapServers, prefix, workerId, merged, provider, maxConcurrency, backlogPerClass);
+    return new BenchWorkers(bootstrapServers, prefix, workerId, merged, provider, maxConcurrency, backlogPerClass, opsPort);
   }
 
   BenchWorkers withBacklogPerClass(int records) {
-    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider, maxConcurrency, records);
+    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider, maxConcurrency, records, opsPort);
+  }
+
+  /** This config with {@code /health} and {@code /metrics} on {@code port}; 0 (the default) picks a free one. */
+  BenchWorkers withOpsPort(int port) {
+    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider, maxConcurrency, backlogPerClass, port);
   }
 
   String yaml() {
@@ -56,8 +62,8 @@ record BenchWorkers(String bootstrapServers, String prefix, String workerId, Map
     y.append("kafka:\n  bootstrap.servers: \"").append(bootstrapServers).append("\"\n");
     kafka.forEach((k, v) -> y.append("  ").append(k).append(": \"").append(v).append("\"\n"));
     y.append("topics: {prefix: \"").append(prefix).append("\", partitions: 6, replication-factor: 1}\n");
-    // Port 0: several workers of one run, and a run next to a running worker, must not collide.
-    y.append("ops: {host: 127.0.0.1, port: 0}\n");
+    // Port 0 unless told: several workers of one run, and a run next to a running worker, must not collide.
+    y.append("ops: {host: 127.0.0.1, port: ").append(opsPort).append("}\n");
     y.append("intake: {drain-timeout: 5s");
     if (backlogPerClass != null) {
       y.append(", backlog-per-class: ").append(backlogPerClass);

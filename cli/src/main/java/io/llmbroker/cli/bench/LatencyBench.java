@@ -143,7 +143,7 @@ final class LatencyBench implements Callable<Integer> {
             + " in one JVM on a %s, 6 partitions; HdrHistogram. Kafka client settings: %s.", rate, warmupSeconds, seconds,
             broker, productDefaults ? "the product's defaults (client producer linger.ms 5 by Kafka 4's default, worker"
                 + " producer linger.ms 5 set by the worker)" : "linger.ms=0 on the client's and the worker's producers"))
-        .command("llm-broker bench latency --rate " + fmt(rate) + " --seconds " + seconds + " --warmup-seconds " + warmupSeconds
+        .command("llm-broker bench latency --rate " + ResultBlock.number(rate) + " --seconds " + seconds + " --warmup-seconds " + warmupSeconds
             + (productDefaults ? " --product-defaults" : ""))
         .ranOn(machine, date)
         .target("p50 ≤ 5 ms, p99 ≤ 20 ms at 200 requests/s, no failed request")
@@ -160,10 +160,6 @@ final class LatencyBench implements Callable<Integer> {
                 + ResultBlock.millis(m.workerTotal().getValueAtPercentile(99)))
         .verdict(met, "p50 " + ResultBlock.millis(p50) + (p50 <= TARGET_P50_MICROS ? " ≤" : " >") + " 5 ms, p99 "
             + ResultBlock.millis(p99) + (p99 <= TARGET_P99_MICROS ? " ≤" : " >") + " 20 ms, " + m.failed() + " failed");
-  }
-
-  private static String fmt(double value) {
-    return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
   }
 
   private record Measured(long sent, Histogram latency, Histogram workerTotal, long failed) {}

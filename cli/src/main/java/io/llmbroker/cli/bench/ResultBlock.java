@@ -20,6 +20,7 @@ final class ResultBlock {
 
   private final String title;
   private final List<String[]> figures = new ArrayList<>();
+  private List<String> columns = List.of("value");
   private final List<String> notes = new ArrayList<>();
   private String command = "";
   private String what = "";
@@ -66,9 +67,21 @@ final class ResultBlock {
     return this;
   }
 
-  /** A row of the figures table. */
-  ResultBlock figure(String name, String value) {
-    figures.add(new String[] {name, value});
+  /** Headers of the value columns of the figures table; one {@code value} column unless set. */
+  ResultBlock columns(String... headers) {
+    this.columns = List.of(headers);
+    return this;
+  }
+
+  /** A row of the figures table: its name, then one value per column. */
+  ResultBlock figure(String name, String... values) {
+    if (values.length != columns.size()) {
+      throw new IllegalArgumentException("figure '" + name + "' needs " + columns.size() + " values: " + values.length);
+    }
+    String[] row = new String[values.length + 1];
+    row[0] = name;
+    System.arraycopy(values, 0, row, 1, values.length);
+    figures.add(row);
     return this;
   }
 
@@ -109,9 +122,15 @@ final class ResultBlock {
           .append(" when the run started; treat the figures as pessimistic.\n");
     }
     if (!figures.isEmpty()) {
-      md.append("\n| figure | value |\n|---|---|\n");
-      for (String[] f : figures) {
-        md.append("| ").append(cell(f[0])).append(" | ").append(cell(f[1])).append(" |\n");
+      md.append("\n| figure |");
+      columns.forEach(c -> md.append(' ').append(cell(c)).append(" |"));
+      md.append("\n|---|").append("---|".repeat(columns.size())).append('\n');
+      for (String[] row : figures) {
+        md.append('|');
+        for (String value : row) {
+          md.append(' ').append(cell(value)).append(" |");
+        }
+        md.append('\n');
       }
     }
     if (met != null) {
@@ -137,6 +156,11 @@ final class ResultBlock {
   /** Milliseconds from microseconds, as a figure: {@code 12.34 ms}. */
   static String millis(long micros) {
     return String.format(Locale.ROOT, "%.2f ms", micros / 1000.0);
+  }
+
+  /** A command-line number: {@code 200} rather than {@code 200.0}. */
+  static String number(double value) {
+    return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
   }
 
   static String rate(double perSecond) {
