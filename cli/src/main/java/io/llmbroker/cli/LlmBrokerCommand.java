@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
         WorkerCommand.class,
         CostAggregatorCommand.class,
         AuditArchiverCommand.class,
+        io.llmbroker.cli.bench.BenchCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {
