@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -49,6 +51,7 @@ final class ReplyListener implements AutoCloseable {
   private final CompletableFuture<Void> ready = new CompletableFuture<>();
   private final AtomicReference<String> lastError = new AtomicReference<>();
   private final Thread thread;
+  private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean running = true;
   private volatile KafkaConsumer<String, byte[]> consumer;
 
@@ -191,7 +194,9 @@ final class ReplyListener implements AutoCloseable {
 
   private void pause(long millis) {
     try {
-      Thread.sleep(millis);
+      if (stopped.await(millis, TimeUnit.MILLISECONDS)) {
+        running = false;
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       running = false;
@@ -201,11 +206,11 @@ final class ReplyListener implements AutoCloseable {
   @Override
   public void close() {
     running = false;
+    stopped.countDown();
     KafkaConsumer<String, byte[]> c = consumer;
     if (c != null) {
       c.wakeup();
     }
-    thread.interrupt();
     try {
       thread.join(Duration.ofSeconds(10).toMillis());
     } catch (InterruptedException e) {

@@ -1,7 +1,7 @@
 package io.llmbroker.client.batch;
 
 /** A batch operation cannot proceed: unknown batch, mismatched re-submission, unreadable state, Kafka failure. */
-public final class BatchException extends RuntimeException {
+public final class BatchException extends IllegalStateException {
 
   public BatchException(String message) {
     super(message);

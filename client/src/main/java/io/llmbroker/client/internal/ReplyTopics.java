@@ -24,7 +24,8 @@ public final class ReplyTopics {
    * @throws IllegalStateException when Kafka does not answer within {@code timeout} or refuses
    */
   public static boolean ensure(Map<String, Object> kafkaProps, Topic<?> topic, Duration timeout) {
-    try (Admin admin = Admin.create(kafkaProps)) {
+    Admin admin = Admin.create(kafkaProps);
+    try {
       if (admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS).contains(topic.name())) {
         return false;
       }
@@ -42,6 +43,9 @@ public final class ReplyTopics {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topic " + topic.name(), e);
+    } finally {
+      // A zero timeout abandons calls still retrying against an unreachable broker instead of waiting them out.
+      admin.close(Duration.ZERO);
     }
   }
 }

@@ -1,0 +1,64 @@
+package io.llmbroker.cli.client;
+
+import io.llmbroker.client.batch.BatchCollector;
+import io.llmbroker.client.batch.BatchId;
+import io.llmbroker.client.batch.BatchStatus;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code llm-broker batch status ID}: counts by status, cost so far, rate, ETA. */
+@Command(name = "status", mixinStandardHelpOptions = true,
+    description = "Collects the replies that arrived and prints counts by status, cost so far, rate and ETA.")
+public final class BatchStatusCommand implements Callable<Integer> {
+
+  @Mixin
+  ClientOptions client;
+
+  @Mixin
+  BatchCommand.StateOptions state;
+
+  @Spec
+  CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "ID", description = "The batch id printed by batch submit.")
+  String batchId;
+
+  @Override
+  public Integer call() {
+    BatchId id = new BatchId(batchId);
+    BatchStatus status;
+    try (BatchCollector collector = BatchCollector.open(client.clientConfig(id.replyService(), System.getenv()), id, state.stateDir());
+        Progress progress = Progress.start("collect", "replies", state.progress())) {
+      status = collector.collect(progress);
+    }
+    print(spec.commandLine().getOut(), status);
+    return 0;
+  }
+
+  static void print(PrintWriter out, BatchStatus s) {
+    double percent = s.lines() == 0 ? 0 : 100.0 * s.done() / s.lines();
+    out.printf("batch %s: %d of %d lines done (%.1f%%), %d pending, %d enqueued%n",
+        s.batchId(), s.done(), s.lines(), percent, s.pending(), s.enqueued());
+    Map<String, Long> sorted = new TreeMap<>(s.byStatus());
+    out.println("  by status: " + (sorted.isEmpty() ? "none yet"
+        : sorted.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))));
+    out.println("  cost so far: " + Money.usd(s.costMicros()));
+    out.printf("  rate: %.1f lines/s, ETA: %s%n", s.perSecond(),
+        s.complete() ? "done" : s.eta().map(BatchStatusCommand::human).orElse("unknown"));
+    out.flush();
+  }
+
+  private static String human(Duration d) {
+    long seconds = d.toSeconds();
+    return seconds < 120 ? seconds + "s" : seconds < 7200 ? (seconds / 60) + "m" : (seconds / 3600) + "h" + (seconds % 3600 / 60) + "m";
+  }
+}
