@@ -13,6 +13,7 @@ import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.avro.TraceContext;
 import io.llmbroker.avro.UsageEvent;
+import io.llmbroker.testsupport.FakeProviderServer;
 import io.llmbroker.worker.config.WorkerConfig;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -121,19 +122,27 @@ class WorkerServiceTest {
   }
 
   @Test
-  void anExpiredRequestIsAnsweredExpiredWithoutAProviderCall() {
-    kit.start(kit.config());
-    var responses = kit.probe(kit.topics.responses("svc"));
-    var audit = kit.probe(kit.topics.audit());
-    long now = System.currentTimeMillis();
+  void anExpiredRequestIsAnsweredExpiredAndTheProviderSeesNoCall() {
+    try (FakeProviderServer provider = FakeProviderServer.start()) {
+      kit.start(kit.config("", Map.of(), WorkerTestKit.fakeRouting(provider, 4)), WorkerTestKit.FAKE_ENV);
+      var responses = kit.probe(kit.topics.responses("svc"));
+      var audit = kit.probe(kit.topics.audit());
+      long now = System.currentTimeMillis();
 
-    kit.submit(Priority.INTERACTIVE, request("late").setCreatedAt(now - 5000).setDeadline(now - 1000).build());
+      kit.submit(Priority.INTERACTIVE, request("late").setCreatedAt(now - 5000).setDeadline(now - 1000).build());
+      kit.submit(Priority.INTERACTIVE, request("in-time").setDeadline(now + 600_000).build());
 
-    LlmResponse response = responses.awaitKeys(List.of("late"), WAIT).get("late");
-    assertThat(response.getStatus()).isEqualTo(ResponseStatus.EXPIRED);
-    assertThat(response.getAttempts()).isZero();
-    assertThat(response.getProvider()).isNull();
-    assertThat(audit.awaitKeys(List.of("late"), WAIT).get("late").getAttempts()).isEmpty();
+      Map<String, LlmResponse> answered = responses.awaitKeys(List.of("late", "in-time"), WAIT);
+      LlmResponse late = answered.get("late");
+      assertThat(late.getStatus()).isEqualTo(ResponseStatus.EXPIRED);
+      assertThat(late.getError().getErrorClass()).isEqualTo(ErrorClass.TIMEOUT);
+      assertThat(late.getAttempts()).isZero();
+      assertThat(late.getProvider()).isNull();
+      assertThat(audit.awaitKeys(List.of("late"), WAIT).get("late").getAttempts()).isEmpty();
+      assertThat(answered.get("in-time").getStatus()).isEqualTo(ResponseStatus.OK);
+      assertThat(provider.received()).hasSize(1);
+      assertThat(provider.received().get(0).body()).contains("in-time").doesNotContain("Say hello to late");
+    }
   }
 
   private static HttpResponse<String> get(WorkerService worker, String path) throws Exception {

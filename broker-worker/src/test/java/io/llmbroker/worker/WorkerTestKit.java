@@ -9,6 +9,7 @@ import io.llmbroker.avro.Priority;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
+import io.llmbroker.testsupport.FakeProviderServer;
 import io.llmbroker.testsupport.KafkaFixture;
 import io.llmbroker.worker.config.WorkerConfig;
 import io.llmbroker.worker.routing.CallRouter;
@@ -107,10 +108,32 @@ final class WorkerTestKit implements AutoCloseable {
   }
 
   WorkerService start(WorkerConfig config) {
-    WorkerService worker = WorkerService.start(config, Map.of());
+    return start(config, Map.of());
+  }
+
+  WorkerService start(WorkerConfig config, Map<String, String> env) {
+    WorkerService worker = WorkerService.start(config, env);
     closing.add(worker);
     return worker;
   }
+
+  /** Routing to one OpenAI-compatible deployment on {@code server}, capped at {@code cap}, behind alias {@code fast}. */
+  static String fakeRouting(FakeProviderServer server, int cap) {
+    return """
+        routing:
+          retry: {max-attempts: 1}
+          providers:
+            fake: {type: openai, base-url: "%s", api-key-env: FAKE_OPENAI_KEY}
+          deployments:
+            fake-gpt: {provider: fake, model: gpt-4o-mini, max-concurrency: %d}
+          aliases:
+            fast: [fake-gpt]
+          prices:
+            gpt-4o-mini: {input: "0.15", output: "0.60"}
+        """.formatted(server.openAiBaseUrl(), cap);
+  }
+
+  static final Map<String, String> FAKE_ENV = Map.of("FAKE_OPENAI_KEY", "sk-test-not-a-secret");
 
   /** Starts a worker whose real router is wrapped by {@code wrap}. */
   WorkerService start(WorkerConfig config, UnaryOperator<CallRouter> wrap) {

@@ -53,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * them go; what did not finish is read again by the new owner (at least once). Close does
  * the same for every partition, then leaves the group. After each assignment change the
  * assignment listener gets this worker's request partition indices (topics in priority order,
- * then partition order) and their total.
+ * then partition order) and their total; on revoke it hears of the smaller assignment before
+ * the drain, so this worker's provider share shrinks before the new owner's grows.
  *
  * <p><b>Threads.</b> {@code KafkaConsumer} is not thread-safe: only the loop's thread touches
  * it. Completions arrive from other threads through a queue the loop drains.
@@ -291,6 +292,10 @@ public final class RequestIntake implements Runnable {
   }
 
   private void announceAssignment() {
+    announceAssignment(tracker.owned());
+  }
+
+  private void announceAssignment(Collection<TopicPartition> owned) {
     List<Topic<?>> requestTopics = new ArrayList<>(topics.requestTopics());
     Set<Integer> indices = new HashSet<>();
     int base = 0;
@@ -298,9 +303,9 @@ public final class RequestIntake implements Runnable {
       List<PartitionInfo> infos = consumer.partitionsFor(topic.name());
       int count = infos == null ? 0 : infos.stream().max(Comparator.comparingInt(PartitionInfo::partition))
           .map(p -> p.partition() + 1).orElse(0);
-      for (TopicPartition owned : tracker.owned()) {
-        if (owned.topic().equals(topic.name())) {
-          indices.add(base + owned.partition());
+      for (TopicPartition partition : owned) {
+        if (partition.topic().equals(topic.name())) {
+          indices.add(base + partition.partition());
         }
       }
       base += count;
@@ -325,12 +330,16 @@ public final class RequestIntake implements Runnable {
       if (partitions.isEmpty()) {
         return;
       }
+      if (!stopping) {
+        // Shrink this worker's share of every provider cap before draining, so that the new
+        // owner's share and ours never add up to more than the cap once the partitions move.
+        Set<TopicPartition> kept = new HashSet<>(tracker.owned());
+        kept.removeAll(partitions);
+        announceAssignment(kept);
+      }
       drain(partitions);
       commitSync(partitions);
       tracker.forget(partitions);
-      if (!stopping) {
-        announceAssignment();
-      }
     }
 
     @Override
