@@ -119,6 +119,15 @@ public record ClientConfig(
     if (!file.getFileName().toString().endsWith(".properties")) {
       return ConfigFile.load(file, ClientConfig.class, env);
     }
+    return fromProperties(readProperties(file), env);
+  }
+
+  /**
+   * Reads a Java properties file, such as Kafka client properties.
+   *
+   * @throws ConfigException when the file is missing or unreadable
+   */
+  public static Properties readProperties(Path file) {
     Properties props = new Properties();
     try (Reader reader = Files.newBufferedReader(file)) {
       props.load(reader);
@@ -127,7 +136,7 @@ public record ClientConfig(
     } catch (IOException e) {
       throw new ConfigException("cannot read config file " + file + ": " + e.getMessage(), e);
     }
-    return fromProperties(props, env);
+    return props;
   }
 
   /**

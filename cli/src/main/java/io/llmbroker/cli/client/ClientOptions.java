@@ -1,11 +1,6 @@
 package io.llmbroker.cli.client;
 
 import io.llmbroker.client.ClientConfig;
-import io.llmbroker.common.config.ConfigException;
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -30,7 +25,7 @@ public final class ClientOptions {
   /**
    * The client config for {@code service}.
    *
-   * @throws ConfigException when the properties file cannot be read
+   * @throws io.llmbroker.common.config.ConfigException when the properties file cannot be read
    */
   ClientConfig clientConfig(String service, Map<String, String> env) {
     Map<String, String> kafka = new LinkedHashMap<>(readProperties());
@@ -45,14 +40,7 @@ public final class ClientOptions {
     if (config == null) {
       return Map.of();
     }
-    Properties props = new Properties();
-    try (Reader reader = Files.newBufferedReader(config)) {
-      props.load(reader);
-    } catch (NoSuchFileException e) {
-      throw new ConfigException("config file not found: " + config);
-    } catch (IOException e) {
-      throw new ConfigException("cannot read config file " + config + ": " + e.getMessage(), e);
-    }
+    Properties props = ClientConfig.readProperties(config);
     Map<String, String> map = new LinkedHashMap<>();
     props.stringPropertyNames().forEach(k -> map.put(k, props.getProperty(k)));
     return map;
