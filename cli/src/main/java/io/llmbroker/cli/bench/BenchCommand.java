@@ -1,5 +1,6 @@
 package io.llmbroker.cli.bench;
 
+import io.llmbroker.cli.client.BenchClientCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
  * Each subcommand starts (or reuses) a real Kafka broker, runs the product against a simulated
  * or fake provider under its own topic prefix, prints a Markdown result block, deletes its
  * topics and stops what it started. Each exits 0 whether or not its target is met; the block
- * says which.
+ * says which. {@code bench client} (the client library's own costs) lives with the client commands.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = {"Benchmarks of the worker and the client on a real Kafka broker.",
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
         PriorityBench.class,
         CapsBench.class,
         MemoryBench.class,
+        BenchClientCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class BenchCommand implements Runnable {
