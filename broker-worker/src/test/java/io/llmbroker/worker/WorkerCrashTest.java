@@ -1,0 +1,100 @@
+package io.llmbroker.worker;
+
+import static io.llmbroker.worker.WorkerTestKit.WAIT;
+import static io.llmbroker.worker.WorkerTestKit.await;
+import static io.llmbroker.worker.WorkerTestKit.request;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llmbroker.avro.LlmResponse;
+import io.llmbroker.avro.Priority;
+import io.llmbroker.avro.ResponseStatus;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkerCrashTest {
+
+  private static final int REQUESTS = 200;
+  private static final String SLOW_ROUTING = """
+      routing:
+        providers:
+          sim: {type: simulated, latency: {min: 100ms, max: 100ms}, output-tokens: {min: 5, max: 5}}
+        deployments:
+          sim-fast: {provider: sim, model: sim-fast-1, max-concurrency: 4}
+        aliases:
+          fast: [sim-fast]
+      """;
+  /** A dead member leaves the group after this, so survivors take its partitions quickly. */
+  private static final Map<String, String> FAST_FAILOVER = Map.of(
+      "session.timeout.ms", "6000", "heartbeat.interval.ms", "1000");
+
+  private final WorkerTestKit kit = new WorkerTestKit(3);
+  private Process child;
+
+  @AfterEach
+  void cleanUp() {
+    if (child != null) {
+      child.destroyForcibly();
+    }
+    kit.close();
+  }
+
+  @Test
+  void requestsAWorkerKilledWithoutCommittingHadTakenAreAllAnsweredByASurvivor(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("worker.yaml");
+    Files.writeString(config, kit.yaml("{commit-interval: 1s}", FAST_FAILOVER, SLOW_ROUTING));
+    child = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.llmbroker.avro",
+        WorkerMain.class.getName(), "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile())
+        .start();
+    var responses = kit.probe(kit.topics.responses("svc"));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < REQUESTS; i++) {
+      String id = "r-" + i;
+      ids.add(id);
+      kit.submitRaw(Priority.values()[i % 3], id.getBytes(StandardCharsets.UTF_8), kit.encode(request(id).build()));
+    }
+    kit.flush();
+    responses.awaitCount(REQUESTS / 5, WAIT);
+
+    child.destroyForcibly();
+    assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+    Set<String> answeredBeforeKill = keys(responses.records());
+    Map<TopicPartition, Long> committed = kit.committed();
+    long uncommitted = kit.requestEndOffsets().entrySet().stream()
+        .mapToLong(e -> e.getValue() - committed.getOrDefault(e.getKey(), 0L)).sum();
+    assertThat(answeredBeforeKill).hasSizeLessThan(REQUESTS);
+    assertThat(uncommitted).as("requests the killed worker took without committing").isPositive();
+
+    WorkerService survivor = kit.start(kit.config("", FAST_FAILOVER, SLOW_ROUTING));
+
+    Map<String, LlmResponse> answered = responses.awaitKeys(ids, WAIT);
+    assertThat(ids).allSatisfy(id -> assertThat(answered.get(id).getStatus()).isEqualTo(ResponseStatus.OK));
+    await("the survivor's commit of every request", WAIT,
+        () -> kit.committed().entrySet().containsAll(kit.requestEndOffsets().entrySet()));
+    assertThat(survivor.metrics().answeredCount(ResponseStatus.OK)).isEqualTo((double) uncommitted);
+  }
+
+  private static Set<String> keys(List<ConsumerRecord<String, LlmResponse>> records) {
+    Set<String> keys = new HashSet<>();
+    records.forEach(r -> keys.add(r.key()));
+    return keys;
+  }
+
+  private static String javaBinary() {
+    return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+}
