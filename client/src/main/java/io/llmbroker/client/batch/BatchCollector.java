@@ -52,6 +52,7 @@ public final class BatchCollector implements AutoCloseable {
   private final Clock clock;
   private final KafkaConsumer<String, byte[]> consumer;
   private final Deserializer<LlmResponse> deserializer;
+  private Tally tally;
 
   private BatchCollector(ClientConfig config, BatchId batchId, Path stateDir, Clock clock) {
     this.batchId = batchId;
@@ -116,6 +117,7 @@ public final class BatchCollector implements AutoCloseable {
     }
     long read = 0;
     long knownLines = store.manifest().orElse(manifest).lines();
+    tally();
     try (BatchStore.Spool spool = store.spool()) {
       while (!reachedEnd(partitions, ends)) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
@@ -184,35 +186,53 @@ public final class BatchCollector implements AutoCloseable {
       return;
     }
     String customId = response.getCustomId() != null ? response.getCustomId().toString() : null;
-    spool.append(new BatchStore.Entry(line.getAsLong(), response.getStatus().name(), response.getCostMicros(),
-        response.getCompletedAt(), OpenAiBatchFormat.outputLine(response, customId)));
+    BatchStore.Entry entry = new BatchStore.Entry(line.getAsLong(), response.getStatus().name(), response.getCostMicros(),
+        response.getCompletedAt(), OpenAiBatchFormat.outputLine(response, customId));
+    spool.append(entry);
+    tally().count(entry);
   }
 
   /** The status from the results collected so far, without reading Kafka. */
   public BatchStatus status() {
     BatchManifest current = store.manifest().orElse(manifest);
-    long lines = current.lines();
-    BitSet seen = new BitSet();
-    Map<String, Long> byStatus = new HashMap<>();
-    long[] cost = {0};
-    long[] last = {current.submittedAt()};
-    for (int chunk = 0; chunk < BatchStore.chunkCount(lines); chunk++) {
-      store.readChunk(chunk, e -> {
-        int index = Math.toIntExact(e.line());
-        if (!seen.get(index)) {
-          seen.set(index);
-          byStatus.merge(e.status(), 1L, Long::sum);
-          cost[0] += e.costMicros();
-          last[0] = Math.max(last[0], e.completedAt());
-        }
-      });
-    }
-    long done = seen.cardinality();
-    double seconds = (last[0] - current.submittedAt()) / 1000.0;
+    Tally t = tally();
+    long done = t.seen.cardinality();
+    double seconds = (t.lastCompletedAt - current.submittedAt()) / 1000.0;
     double rate = done > 0 && seconds > 0 ? done / seconds : 0;
-    Optional<Duration> eta = rate > 0 && done < lines
-        ? Optional.of(Duration.ofMillis((long) ((lines - done) / rate * 1000))) : Optional.empty();
-    return new BatchStatus(batchId, lines, current.enqueuedThrough(), done, byStatus, cost[0], rate, eta);
+    Optional<Duration> eta = rate > 0 && done < current.lines()
+        ? Optional.of(Duration.ofMillis((long) ((current.lines() - done) / rate * 1000))) : Optional.empty();
+    return new BatchStatus(batchId, current.lines(), current.enqueuedThrough(), done, t.byStatus, t.costMicros, rate, eta);
+  }
+
+  /** Outcomes counted once per line: built from the chunks on first use, then kept up to date as replies arrive. */
+  private static final class Tally {
+    final BitSet seen = new BitSet();
+    final Map<String, Long> byStatus = new HashMap<>();
+    long costMicros;
+    long lastCompletedAt;
+
+    void count(BatchStore.Entry e) {
+      int index = Math.toIntExact(e.line());
+      if (!seen.get(index)) {
+        seen.set(index);
+        byStatus.merge(e.status(), 1L, Long::sum);
+        costMicros += e.costMicros();
+        lastCompletedAt = Math.max(lastCompletedAt, e.completedAt());
+      }
+    }
+  }
+
+  private Tally tally() {
+    if (tally == null) {
+      Tally t = new Tally();
+      t.lastCompletedAt = manifest.submittedAt();
+      long lines = store.manifest().orElse(manifest).lines();
+      for (int chunk = 0; chunk < BatchStore.chunkCount(lines); chunk++) {
+        store.readChunk(chunk, t::count);
+      }
+      tally = t;
+    }
+    return tally;
   }
 
   /**
