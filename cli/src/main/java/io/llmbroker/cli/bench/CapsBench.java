@@ -26,8 +26,9 @@ import picocli.CommandLine.Option;
  * window of saturation after the group settled.
  */
 @Command(name = "caps", mixinStandardHelpOptions = true,
-    description = {"Cap fidelity: several workers in one group against one deployment of a fake OpenAI-compatible",
-        "provider; the provider reports the most calls it served at once and the average under saturation."})
+    description = {"Cap fidelity: several workers of one group against one capped deployment.",
+        "The provider is a fake OpenAI-compatible server that reports the most calls it served at once",
+        "and the average under saturation."})
 final class CapsBench implements Callable<Integer> {
 
   static final String SERVICE = "bench-caps";

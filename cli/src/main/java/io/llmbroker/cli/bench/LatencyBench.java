@@ -12,10 +12,12 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +34,7 @@ import picocli.CommandLine.Option;
  * The client and one worker run in this JVM against a real broker.
  */
 @Command(name = "latency", mixinStandardHelpOptions = true,
-    description = {"Added latency, submit to reply, with a zero-latency simulated provider, at a fixed request rate.",
+    description = {"Added latency, submit to reply, at a fixed request rate (zero-latency provider).",
         "Open loop: each request is timed from when it was due, so a stall cannot hide slow requests."})
 final class LatencyBench implements Callable<Integer> {
 
@@ -122,7 +124,7 @@ final class LatencyBench implements Callable<Integer> {
     });
     try {
       CompletableFuture.allOf(measured.toArray(CompletableFuture[]::new)).get(REPLY_GRACE.toSeconds() + 5, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.ExecutionException | TimeoutException e) {
+    } catch (ExecutionException | TimeoutException e) {
       // Failures and missing replies are counted per request; the figures say how many.
     }
     long unanswered = measured.stream().filter(f -> !f.isDone()).count();
@@ -138,7 +140,7 @@ final class LatencyBench implements Callable<Integer> {
     return new ResultBlock("Added latency, submit to reply" + (productDefaults ? " (product Kafka defaults)" : ""))
         .what("Time from a request's due send time to its reply completing the caller's future, with a zero-latency"
             + " simulated provider: the latency llm-broker itself adds.")
-        .how(String.format(java.util.Locale.ROOT, "Open-loop load at %.0f requests/s (each request timed from when it was due,"
+        .how(String.format(Locale.ROOT, "Open-loop load at %.0f requests/s (each request timed from when it was due,"
             + " so stalls are not hidden), %d s warm-up excluded, %d s measured; interactive priority; client and one worker"
             + " in one JVM on a %s, 6 partitions; HdrHistogram. Kafka client settings: %s.", rate, warmupSeconds, seconds,
             broker, productDefaults ? "the product's defaults (client producer linger.ms 5 by Kafka 4's default, worker"
@@ -148,14 +150,14 @@ final class LatencyBench implements Callable<Integer> {
         .ranOn(machine, date)
         .target("p50 ≤ 5 ms, p99 ≤ 20 ms at 200 requests/s, no failed request")
         .anchor("LiteLLM publishes a 12 ms median and 43 ms p99 at about 1,000 requests/s on 8 CPUs.")
-        .figure("requests measured", String.format(java.util.Locale.ROOT, "%,d", m.sent()))
+        .figure("requests measured", String.format(Locale.ROOT, "%,d", m.sent()))
         .figure("failed or unanswered", Long.toString(m.failed()))
         .figure("p50", ResultBlock.millis(p50))
         .figure("p90", ResultBlock.millis(h.getValueAtPercentile(90)))
         .figure("p99", ResultBlock.millis(p99))
         .figure("p99.9", ResultBlock.millis(h.getValueAtPercentile(99.9)))
         .figure("max", ResultBlock.millis(h.getMaxValue()))
-        .figure("worker's own share (created_at to reply published, ms resolution): p50 / p99",
+        .figure("of which in the worker (timings.total_ms: created to response built, ms resolution): p50 / p99",
             ResultBlock.millis(m.workerTotal().getValueAtPercentile(50)) + " / "
                 + ResultBlock.millis(m.workerTotal().getValueAtPercentile(99)))
         .verdict(met, "p50 " + ResultBlock.millis(p50) + (p50 <= TARGET_P50_MICROS ? " ≤" : " >") + " 5 ms, p99 "

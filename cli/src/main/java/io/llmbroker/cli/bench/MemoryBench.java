@@ -20,8 +20,8 @@ import picocli.CommandLine.Option;
  * requests waiting on the topics) and many provider calls open at once.
  */
 @Command(name = "memory", mixinStandardHelpOptions = true,
-    description = {"Worker RSS (its own JVM, read from /proc/<pid>/status) with a large lag, and with many calls",
-        "in flight against a slow simulated provider."})
+    description = {"Worker RSS with a large lag, and with many calls in flight against a slow provider.",
+        "The worker runs in its own JVM; its memory is read from /proc/<pid>/status."})
 final class MemoryBench implements Callable<Integer> {
 
   static final String SERVICE = "bench-memory";

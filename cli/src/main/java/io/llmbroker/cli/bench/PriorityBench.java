@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,13 +34,16 @@ import picocli.CommandLine.Option;
  * FIFO queue) as the baseline.
  */
 @Command(name = "priority", mixinStandardHelpOptions = true,
-    description = {"Interactive queue wait while a batch backlog saturates a capped deployment,",
-        "with priority topics and, as the baseline, with one FIFO topic."})
+    description = {"Interactive queue wait while a batch backlog saturates a capped deployment.",
+        "Run with the priority topics and, as the baseline, with one FIFO topic."})
 final class PriorityBench implements Callable<Integer> {
 
   static final String BATCH_SERVICE = "bench-batch";
   static final String INTERACTIVE_SERVICE = "bench-interactive";
   private static final long TARGET_P99_MILLIS = 100;
+  /** How long replies are awaited after the traffic stops; in the FIFO run they are far behind, so not long. */
+  private static final Duration PRIORITY_GRACE = Duration.ofSeconds(30);
+  private static final Duration FIFO_GRACE = Duration.ofSeconds(5);
 
   @Mixin
   BenchOptions options;
@@ -95,7 +99,7 @@ final class PriorityBench implements Callable<Integer> {
     }
     BenchWorkers config = BenchWorkers.simulated(kafka.bootstrapServers(), topics.prefix(), Duration.ofMillis(latencyMs), cap)
         .withKafka(LatencyBench.LOW_LATENCY);
-    Duration grace = fifo ? Duration.ofSeconds(5) : Duration.ofSeconds(30);
+    Duration grace = fifo ? FIFO_GRACE : PRIORITY_GRACE;
     ClientConfig clientConfig = ClientConfig.of(kafka.bootstrapServers(), INTERACTIVE_SERVICE).withTopicPrefix(topics.prefix())
         .withDefaultTimeout(Duration.ofSeconds(seconds).plus(grace).plusSeconds(30)).withKafka(LatencyBench.LOW_LATENCY);
     try (ReplyCounter batchReplies = new ReplyCounter(kafka.bootstrapServers(), topics.responses(BATCH_SERVICE)).start();
@@ -135,7 +139,7 @@ final class PriorityBench implements Callable<Integer> {
             + " flowed, interactive requests at %s/s for %d s through the client library (linger.ms=0); HdrHistogram."
             + " Baseline: the same run with the interactive requests sent to the batch topic, i.e. one FIFO queue; a request"
             + " still unanswered %s after the traffic stopped counts with the time it had waited so far (a lower bound, marked ≥)."
-            + " On a %s, 6 partitions.", batch, latencyMs, cap, capacity, ResultBlock.number(interactiveRate), seconds, "5 s", broker))
+            + " On a %s, 6 partitions.", batch, latencyMs, cap, capacity, ResultBlock.number(interactiveRate), seconds, FIFO_GRACE.toSeconds() + " s", broker))
         .command("llm-broker bench priority --batch " + batch + " --cap " + cap + " --latency-ms " + latencyMs
             + " --interactive-rate " + ResultBlock.number(interactiveRate) + " --seconds " + seconds + (noBaseline ? " --no-baseline" : ""))
         .ranOn(machine, date)
@@ -152,7 +156,7 @@ final class PriorityBench implements Callable<Integer> {
         + priority.unanswered() + " unanswered, batch at " + String.format(Locale.ROOT, "%.1f", priority.batchRate()) + " requests/s");
   }
 
-  private static void row(ResultBlock block, String name, Run priority, Optional<Run> fifo, java.util.function.Function<Run, String> cell) {
+  private static void row(ResultBlock block, String name, Run priority, Optional<Run> fifo, Function<Run, String> cell) {
     if (fifo.isPresent()) {
       block.figure(name, cell.apply(priority), cell.apply(fifo.get()));
     } else {

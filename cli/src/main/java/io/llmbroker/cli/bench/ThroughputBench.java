@@ -25,8 +25,8 @@ import picocli.CommandLine.Option;
  * response, so start-up is not counted against the worker.
  */
 @Command(name = "throughput", mixinStandardHelpOptions = true,
-    description = {"Sustained throughput of one worker with a zero-latency simulated provider, end to end:",
-        "a backlog is enqueued, one worker starts, responses are counted on the reply topic."})
+    description = {"Sustained throughput of one worker with a zero-latency simulated provider.",
+        "A backlog is enqueued, one worker starts, responses are counted on the reply topic."})
 final class ThroughputBench implements Callable<Integer> {
 
   static final String SERVICE = "bench-throughput";
