@@ -66,6 +66,17 @@ class ClientCommandsTest {
   }
 
   @Test
+  void batchSubmitAgainstABrokerThatIsDownFailsWithAClearError() throws Exception {
+    Path file = Files.write(dir.resolve("in.jsonl"), List.of(chatLine("a", "fast", "fine")));
+
+    CliRun run = CliRun.run(new BatchSubmitCommand(), file.toString(), "--team", "research", "--no-progress",
+        "--bootstrap-server", "localhost:1", "--state-dir", dir.resolve("state").toString());
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("cannot prepare batch").contains("localhost:1");
+  }
+
+  @Test
   void batchStatusOfAnUnknownBatchSaysWhereItLooked() {
     CliRun run = CliRun.run(new BatchStatusCommand(), "no-such-batch", "--no-progress",
         "--bootstrap-server", "localhost:1", "--state-dir", dir.toString());
