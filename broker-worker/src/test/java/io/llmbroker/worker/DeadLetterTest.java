@@ -8,6 +8,7 @@ import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.worker.publishing.DeadLetters;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,6 +72,23 @@ class DeadLetterTest {
       assertThat(header(record, DeadLetters.ERROR_CLASS)).isNotBlank();
       assertThat(header(record, DeadLetters.ERROR_MESSAGE)).isNotBlank();
     });
+  }
+
+  @Test
+  void aRequestThatCannotBeDecodedBecauseTheSchemaRegistryIsDownIsRetriedNotDeadLettered() throws Exception {
+    int closedPort;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    WorkerService worker = kit.start(kit.config("{drain-timeout: 1s}", Map.of("schema.registry.url", "http://127.0.0.1:" + closedPort),
+        WorkerTestKit.SIM_ROUTING));
+    byte[] confluentFramed = {0, 0, 0, 0, 7, 2, 'x'};
+
+    kit.submitRaw(Priority.STANDARD, "needs-registry".getBytes(StandardCharsets.UTF_8), confluentFramed);
+    kit.flush();
+
+    WorkerTestKit.await("two decode attempts", WAIT, () -> worker.metrics().decodeRetryCount() >= 2);
+    assertThat(worker.metrics().deadLetterCount()).isZero();
   }
 
   /** Random bytes, a truncated valid request, a valid header with a random body, or no value at all. */

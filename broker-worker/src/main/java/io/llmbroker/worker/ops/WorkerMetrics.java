@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The Kafka side's meters, all prefixed {@code llm_broker_worker_}: backlog per class, requests
- * in flight, paused partitions, requests by status and class, latency histograms, DLQ and
- * publish failures. The provider side registers its own lane and provider meters on the same
+ * in flight, paused partitions, requests by status and class, latency histograms, DLQ, decode
+ * retries and publish failures. The provider side registers its own lane and provider meters on the same
  * registry.
  *
  * <p>Thread-safe.
@@ -30,6 +30,7 @@ public final class WorkerMetrics {
   private final Map<Priority, Timer> queuedLatency = new EnumMap<>(Priority.class);
   private final Counter deadLetters;
   private final Counter publishFailures;
+  private final Counter decodeRetries;
 
   public WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -57,6 +58,8 @@ public final class WorkerMetrics {
         .description("Request partitions paused because their class's backlog is full").register(registry);
     deadLetters = Counter.builder("llm_broker_worker_dlq")
         .description("Records that could not be read, sent to the DLQ").register(registry);
+    decodeRetries = Counter.builder("llm_broker_worker_decode_retries")
+        .description("Requests read again later because the schema registry could not be reached").register(registry);
     publishFailures = Counter.builder("llm_broker_worker_publish_failures")
         .description("Outputs the producer could not deliver (retried when retriable)").register(registry);
   }
@@ -95,6 +98,14 @@ public final class WorkerMetrics {
 
   public double deadLetterCount() {
     return deadLetters.count();
+  }
+
+  public void decodeRetried() {
+    decodeRetries.increment();
+  }
+
+  public double decodeRetryCount() {
+    return decodeRetries.count();
   }
 
   public void publishFailed() {

@@ -12,11 +12,15 @@ import io.llmbroker.worker.ops.WorkerMetrics;
 import io.llmbroker.worker.publishing.OutputPublisher;
 import io.llmbroker.worker.routing.CallOutcome;
 import io.llmbroker.worker.routing.CallRouter;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -26,7 +30,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One request record from poll to published outputs, stages in this order:
  * <ol>
- *   <li>decode: undecodable bytes go to the DLQ as they are;
+ *   <li>decode: undecodable bytes go to the DLQ as they are (a schema registry that cannot be
+ *       reached is retried with backoff instead: the bytes may be fine);
  *   <li>validate: a refused request is answered INVALID (CALLER_FAULT), no provider call;
  *   <li>deadline at intake, then again just before dispatch: EXPIRED, no provider call;
  *   <li>route: the router queues the call by priority and runs it to its outcome;
@@ -40,6 +45,7 @@ import org.slf4j.LoggerFactory;
 public final class RequestPipeline implements RecordHandler {
 
   private static final Logger log = LoggerFactory.getLogger(RequestPipeline.class);
+  private static final long MAX_DECODE_BACKOFF_MS = 30_000;
 
   private final Topics topics;
   private final Deserializer<LlmRequest> decoder;
@@ -64,10 +70,24 @@ public final class RequestPipeline implements RecordHandler {
 
   @Override
   public CompletableFuture<Void> handle(ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt) {
+    return handle(record, priority, receivedAt, 1);
+  }
+
+  private CompletableFuture<Void> handle(ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt,
+      int attempt) {
     LlmRequest request;
     try {
       request = decode(record);
     } catch (RuntimeException e) {
+      if (unreachable(e)) {
+        // A schema registry outage says nothing about the record: read it again later, keep it out of the DLQ.
+        long backoff = Math.min(MAX_DECODE_BACKOFF_MS, 500L << Math.min(attempt - 1, 10));
+        metrics.decodeRetried();
+        log.warn("event=decode_retry topic={} partition={} offset={} attempt={} backoff_ms={} message=\"{}\"",
+            record.topic(), record.partition(), record.offset(), attempt, backoff, e.getMessage());
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS))
+            .thenCompose(retry -> handle(record, priority, receivedAt, attempt + 1));
+      }
       return deadLetter(record, e);
     }
     try {
@@ -77,6 +97,16 @@ public final class RequestPipeline implements RecordHandler {
           record.topic(), record.partition(), record.offset(), e.toString(), e);
       return deadLetter(record, e);
     }
+  }
+
+  /** True for network failures only: Avro reports corrupt bytes as IOExceptions too (EOF, bad varint). */
+  private static boolean unreachable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof SocketException || t instanceof HttpTimeoutException || t instanceof UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private LlmRequest decode(ConsumerRecord<byte[], byte[]> record) {
