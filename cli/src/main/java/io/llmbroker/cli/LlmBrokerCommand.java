@@ -1,5 +1,8 @@
 package io.llmbroker.cli;
 
+import io.llmbroker.cli.bench.BenchCommand;
+import io.llmbroker.cli.client.BatchCommand;
+import io.llmbroker.cli.client.SubmitCommand;
 import io.llmbroker.cli.demo.DemoCommand;
 import io.llmbroker.cli.local.LocalCommand;
 import io.llmbroker.cli.services.AuditArchiverCommand;
@@ -20,7 +23,9 @@ import picocli.CommandLine.Command;
         WorkerCommand.class,
         CostAggregatorCommand.class,
         AuditArchiverCommand.class,
-        io.llmbroker.cli.bench.BenchCommand.class,
+        SubmitCommand.class,
+        BatchCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {
