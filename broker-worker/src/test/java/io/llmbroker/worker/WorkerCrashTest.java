@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,11 +55,7 @@ class WorkerCrashTest {
   void requestsAWorkerKilledWithoutCommittingHadTakenAreAllAnsweredByASurvivor(@TempDir Path dir) throws Exception {
     Path config = dir.resolve("worker.yaml");
     Files.writeString(config, kit.yaml("{commit-interval: 1s}", FAST_FAILOVER, SLOW_ROUTING));
-    child = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
-        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.llmbroker.avro",
-        WorkerMain.class.getName(), "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("worker.log").toFile())
-        .start();
+    child = startWorkerMain(config, dir.resolve("worker.log"));
     var responses = kit.probe(kit.topics.responses("svc"));
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < REQUESTS; i++) {
@@ -86,6 +83,51 @@ class WorkerCrashTest {
     await("the survivor's commit of every request", WAIT,
         () -> kit.committed().entrySet().containsAll(kit.requestEndOffsets().entrySet()));
     assertThat(survivor.metrics().answeredCount(ResponseStatus.OK)).isEqualTo((double) uncommitted);
+  }
+
+  @Test
+  void sigtermDrainsCommitsAndLeavesSoNothingIsReadTwice(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("worker.yaml");
+    Files.writeString(config, kit.yaml("{commit-interval: 1s}", FAST_FAILOVER, WorkerTestKit.SIM_ROUTING));
+    Path log = dir.resolve("worker.log");
+    child = startWorkerMain(config, log);
+    var responses = kit.probe(kit.topics.responses("svc"));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      String id = "r-" + i;
+      ids.add(id);
+      kit.submitRaw(Priority.values()[i % 3], id.getBytes(StandardCharsets.UTF_8), kit.encode(request(id).build()));
+    }
+    kit.flush();
+    responses.awaitKeys(ids, WAIT);
+
+    child.destroy();
+
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(kit.committed()).containsAllEntriesOf(kit.requestEndOffsets());
+    assertThat(Files.readString(log)).contains("event=worker_stopped");
+  }
+
+  @Test
+  void aBadConfigFileStopsWorkerMainWithAMessageNamingTheKeyAndValue(@TempDir Path dir) throws Exception {
+    Path config = dir.resolve("worker.yaml");
+    Files.writeString(config, kit.yaml("{backlog-per-class: -5}", Map.of(), WorkerTestKit.SIM_ROUTING));
+    Path log = dir.resolve("worker.log");
+
+    child = startWorkerMain(config, log);
+
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(child.exitValue()).isEqualTo(2);
+    assertThat(Files.readString(log)).contains("backlog-per-class must be >= 1: -5");
+  }
+
+  private static Process startWorkerMain(Path config, Path log) throws IOException {
+    return new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+        "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.llmbroker.avro",
+        "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
+        WorkerMain.class.getName(), "--config", config.toString())
+        .redirectErrorStream(true).redirectOutput(log.toFile())
+        .start();
   }
 
   private static Set<String> keys(List<ConsumerRecord<String, LlmResponse>> records) {

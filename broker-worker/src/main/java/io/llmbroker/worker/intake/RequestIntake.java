@@ -336,8 +336,9 @@ public final class RequestIntake implements Runnable {
         Set<TopicPartition> kept = new HashSet<>(tracker.owned());
         kept.removeAll(partitions);
         announceAssignment(kept);
+        drain(partitions);
       }
-      drain(partitions);
+      // On close the loop has drained already; the consumer calls this while leaving the group.
       commitSync(partitions);
       tracker.forget(partitions);
     }
