@@ -9,7 +9,9 @@ import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -67,6 +69,38 @@ class PriorityUnderLoadTest {
     assertThat(answered.get("urgent").getStatus()).isEqualTo(ResponseStatus.OK);
     assertThat(batchAnswered).as("batch requests answered before the interactive one").isLessThan(BATCH / 2);
     assertThat(maxBatchBacklog).as("batch records held in memory").isLessThanOrEqualTo(BACKLOG + MAX_POLL);
+  }
+
+  @Test
+  void theBacklogStaysBoundedOnBothWorkersAcrossTheRebalanceASecondWorkerCauses() {
+    String intake = "{backlog-per-class: " + BACKLOG + ", drain-timeout: 5s, commit-interval: 200ms}";
+    Map<String, String> kafka = Map.of("max.poll.records", String.valueOf(MAX_POLL));
+    WorkerService first = kit.start(kit.config(intake, kafka, SLOW_ROUTING.replace("max-concurrency: 2", "max-concurrency: 4")));
+    var responses = kit.probe(kit.topics.responses("svc"));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < BATCH; i++) {
+      String id = "batch-" + i;
+      ids.add(id);
+      kit.submitRaw(Priority.BATCH, id.getBytes(StandardCharsets.UTF_8), kit.encode(request(id).build()));
+    }
+    kit.flush();
+    int maxFirst = awaitBatchBacklogFull(first);
+
+    WorkerService second = kit.start(kit.config(intake, kafka, SLOW_ROUTING.replace("max-concurrency: 2", "max-concurrency: 4")));
+
+    int maxSecond = 0;
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (responses.records().stream().map(r -> r.key()).distinct().count() < BATCH) {
+      maxFirst = Math.max(maxFirst, first.metrics().backlog(Priority.BATCH).get());
+      maxSecond = Math.max(maxSecond, second.metrics().backlog(Priority.BATCH).get());
+      if (System.nanoTime() > deadline) {
+        fail("not every batch request was answered within " + WAIT);
+      }
+      WorkerTestKit.pause();
+    }
+    assertThat(second.metrics().answeredCount(ResponseStatus.OK)).as("answered by the second worker").isPositive();
+    assertThat(maxFirst).as("batch records held by the first worker").isLessThanOrEqualTo(BACKLOG + MAX_POLL);
+    assertThat(maxSecond).as("batch records held by the second worker").isLessThanOrEqualTo(BACKLOG + MAX_POLL);
   }
 
   private static int awaitBatchBacklogFull(WorkerService worker) {
