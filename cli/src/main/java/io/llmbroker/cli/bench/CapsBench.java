@@ -97,7 +97,7 @@ final class CapsBench implements Callable<Integer> {
         Thread.sleep(Duration.ofSeconds(settleSeconds).toMillis());
         int maxStartup = provider.maxConcurrency();
         provider.resetStats();
-        Thread.sleep(Duration.ofSeconds(seconds).toMillis());
+        double laneAverage = sampleLanes(group);
         double average = provider.averageConcurrency();
         int maxInWindow = provider.maxConcurrency();
         long answeredAtEnd = replies.count();
@@ -106,11 +106,30 @@ final class CapsBench implements Callable<Integer> {
         for (WorkerService w : group) {
           w.close();
         }
-        return new Run(maxStartup, maxInWindow, provider.maxConcurrency(), average, answeredAtEnd, answeredAtEnd < requests);
+        return new Run(maxStartup, maxInWindow, provider.maxConcurrency(), average, laneAverage, answeredAtEnd,
+            answeredAtEnd < requests);
       } finally {
         group.forEach(WorkerService::close);
       }
     }
+  }
+
+  /**
+   * Samples, for the measured window, the slots the workers' lanes hold (their in-flight gauge,
+   * summed): next to the provider's own count it tells time spent inside the worker from time
+   * spent on the way to and from the provider.
+   */
+  private double sampleLanes(List<WorkerService> group) throws InterruptedException {
+    List<OpsEndpoint> endpoints = group.stream().map(w -> new OpsEndpoint(w.opsPort())).toList();
+    long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    double sum = 0;
+    int samples = 0;
+    while (System.nanoTime() < end) {
+      sum += endpoints.stream().mapToDouble(e -> e.metric(MemoryBench.IN_FLIGHT_METRIC).orElse(0)).sum();
+      samples++;
+      Thread.sleep(250);
+    }
+    return samples == 0 ? 0 : sum / samples;
   }
 
   private ResultBlock result(Machine machine, ZonedDateTime date, String broker, Run run) {
@@ -134,6 +153,8 @@ final class CapsBench implements Callable<Integer> {
         .figure("maximum at once, shutdown (workers leaving one by one)", Integer.toString(run.maxShutdown()))
         .figure("average at once, measured window", String.format(Locale.ROOT, "%.2f (%.1f %% of the cap)",
             run.average(), 100 * run.average() / cap))
+        .figure("slots held in the workers' lanes, measured window (llm_broker_lane_in_flight summed, sampled every 250 ms)",
+            String.format(Locale.ROOT, "%.2f on average", run.laneAverage()))
         .figure("backlog left at the window's end", run.saturated() ? String.format(Locale.ROOT, "%,d requests",
             requests - run.answeredAtEnd()) : "none: the backlog ran out, raise --requests")
         .verdict(met, "max " + run.maxOverall() + (run.maxOverall() <= cap ? " ≤ " : " > ") + cap + ", average "
@@ -141,7 +162,8 @@ final class CapsBench implements Callable<Integer> {
             + " 90 %" + (run.saturated() ? "" : ", not saturated throughout"));
   }
 
-  private record Run(int maxStartup, int maxInWindow, int maxShutdown, double average, long answeredAtEnd, boolean saturated) {
+  private record Run(int maxStartup, int maxInWindow, int maxShutdown, double average, double laneAverage,
+      long answeredAtEnd, boolean saturated) {
 
     int maxOverall() {
       return Math.max(maxStartup, Math.max(maxInWindow, maxShutdown));

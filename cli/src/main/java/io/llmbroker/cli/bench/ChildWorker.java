@@ -3,17 +3,12 @@ package io.llmbroker.cli.bench;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalDouble;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,13 +26,12 @@ final class ChildWorker implements AutoCloseable {
   private static final Pattern MAX_HEAP = Pattern.compile("\\bMaxHeapSize\\s*=\\s*(\\d+)");
 
   private final Process process;
-  private final int opsPort;
   private final Path log;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final OpsEndpoint ops;
 
   private ChildWorker(Process process, int opsPort, Path log) {
     this.process = process;
-    this.opsPort = opsPort;
+    this.ops = new OpsEndpoint(opsPort);
     this.log = log;
   }
 
@@ -66,7 +60,7 @@ final class ChildWorker implements AutoCloseable {
         if (!process.isAlive()) {
           throw new IllegalStateException("the worker exited with code " + process.exitValue() + "; see " + log);
         }
-        return worker.ready();
+        return worker.ops().ready();
       }, READY_TIMEOUT, "the child worker becoming ready (see " + log + ")");
       return worker;
     } catch (RuntimeException | InterruptedException e) {
@@ -103,27 +97,9 @@ final class ChildWorker implements AutoCloseable {
     return ProcStatus.read(process.pid());
   }
 
-  /** The value of an unlabelled-or-labelled gauge on the worker's {@code /metrics}, summed over its series. */
-  OptionalDouble metric(String name) {
-    Optional<String> text = get("/metrics").filter(r -> r.statusCode() == 200).map(HttpResponse::body);
-    return text.isEmpty() ? OptionalDouble.empty() : PrometheusText.sum(text.get(), name);
-  }
-
-  private boolean ready() {
-    return get("/health/ready").map(r -> r.statusCode() == 200).orElse(false);
-  }
-
-  private Optional<HttpResponse<String>> get(String path) {
-    try {
-      HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + path))
-          .timeout(Duration.ofSeconds(5)).build();
-      return Optional.of(http.send(request, HttpResponse.BodyHandlers.ofString()));
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
+  /** The worker's ops server. */
+  OpsEndpoint ops() {
+    return ops;
   }
 
   @Override

@@ -26,7 +26,7 @@ final class MemoryBench implements Callable<Integer> {
 
   static final String SERVICE = "bench-memory";
   private static final long TARGET_BYTES = 512L * 1024 * 1024;
-  private static final String IN_FLIGHT_METRIC = "llm_broker_lane_in_flight";
+  static final String IN_FLIGHT_METRIC = "llm_broker_lane_in_flight";
 
   @Mixin
   BenchOptions options;
@@ -91,7 +91,7 @@ final class MemoryBench implements Callable<Integer> {
       long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
       while (System.nanoTime() < end) {
         maxRss = Math.max(maxRss, worker.memory().map(ProcStatus.Memory::rssBytes).orElse(0L));
-        maxInFlight = Math.max(maxInFlight, worker.metric(IN_FLIGHT_METRIC).orElse(0));
+        maxInFlight = Math.max(maxInFlight, worker.ops().metric(IN_FLIGHT_METRIC).orElse(0));
         Thread.sleep(500);
       }
       ProcStatus.Memory last = worker.memory().orElseThrow(() ->

@@ -7,8 +7,10 @@ import io.llmbroker.schemas.serde.AvroSerdes;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -21,15 +23,16 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Deserializer;
 
 /**
- * Reads a reply topic from its beginning on its own thread and counts the responses by status,
- * with the time the first and the last arrived. The topic must exist before {@link #start()};
+ * Reads a reply topic from its beginning on its own thread and counts the distinct requests
+ * answered, by status, with the time the first and the last answer arrived; a second reply to
+ * the same request id is counted apart as a duplicate. The topic must exist before {@link #start()};
  * no consumer group is used, nothing is committed.
  *
  * <p>Thread-safe: the reading thread updates, any thread reads and waits.
  */
 final class ReplyCounter implements AutoCloseable {
 
-  /** Called on the reading thread for each response, with the tick it was read at. */
+  /** Called on the reading thread for each first reply to a request, with the tick it was read at. */
   interface Listener {
     void onResponse(LlmResponse response, long receivedAtNanos);
   }
@@ -41,7 +44,9 @@ final class ReplyCounter implements AutoCloseable {
   private final Listener listener;
   private final Thread thread;
   private final Map<ResponseStatus, Long> statuses = new EnumMap<>(ResponseStatus.class);
+  private final Set<String> answered = new HashSet<>();
   private long count;
+  private long duplicates;
   private long firstNanos;
   private long lastNanos;
   private volatile boolean running = true;
@@ -86,15 +91,8 @@ final class ReplyCounter implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
           long now = ticker.getAsLong();
           LlmResponse response = deserializer.deserialize(record.topic(), record.value());
-          listener.onResponse(response, now);
-          synchronized (this) {
-            if (count == 0) {
-              firstNanos = now;
-            }
-            count++;
-            lastNanos = now;
-            statuses.merge(response.getStatus(), 1L, Long::sum);
-            notifyAll();
+          if (tally(response, now)) {
+            listener.onResponse(response, now);
           }
         }
       }
@@ -110,8 +108,30 @@ final class ReplyCounter implements AutoCloseable {
     }
   }
 
+  /** Counts one reply; false when its request had been answered already. */
+  private synchronized boolean tally(LlmResponse response, long now) {
+    if (!answered.add(response.getRequestId())) {
+      duplicates++;
+      return false;
+    }
+    if (count == 0) {
+      firstNanos = now;
+    }
+    count++;
+    lastNanos = now;
+    statuses.merge(response.getStatus(), 1L, Long::sum);
+    notifyAll();
+    return true;
+  }
+
+  /** Distinct requests answered so far. */
   synchronized long count() {
     return count;
+  }
+
+  /** Replies to a request that had already been answered. */
+  synchronized long duplicates() {
+    return duplicates;
   }
 
   synchronized long firstNanos() {

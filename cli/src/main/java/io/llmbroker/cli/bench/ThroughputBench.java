@@ -84,7 +84,8 @@ final class ThroughputBench implements Callable<Integer> {
       long workerStart = System.nanoTime();
       try (WorkerService worker = config.start(System.getenv())) {
         long answered = counter.awaitCount(requests, IDLE);
-        return new Run(answered, counter.statuses(), counter.firstNanos() - workerStart, counter.lastNanos() - counter.firstNanos());
+        return new Run(answered, counter.duplicates(), counter.statuses(), counter.firstNanos() - workerStart,
+            counter.lastNanos() - counter.firstNanos());
       }
     }
   }
@@ -101,14 +102,15 @@ final class ThroughputBench implements Callable<Integer> {
             + " audit records published), by one worker with a zero-latency simulated provider.")
         .how(String.format(Locale.ROOT, "%,d standard-priority requests enqueued first (a batching lz4 producer, %.1f s),"
             + " then one worker started in this JVM (product Kafka settings; deployment cap %d) on a %s, 6 partitions;"
-            + " the responses counted on the reply topic by a consumer in this JVM; rate = responses between the first"
-            + " and the last response / time between them.", requests, enqueueSeconds, maxConcurrency, broker))
+            + " the responses counted on the reply topic by a consumer in this JVM (distinct request ids); rate ="
+            + " requests answered between the first and the last response / time between them.", requests, enqueueSeconds, maxConcurrency, broker))
         .command("llm-broker bench throughput --requests " + requests + " --max-concurrency " + maxConcurrency
             + (backlogPerClass == null ? "" : " --backlog-per-class " + backlogPerClass))
         .ranOn(machine, date)
         .target("≥ 10,000 requests/s end to end, every request answered OK")
         .figure("requests answered", String.format(Locale.ROOT, "%,d of %,d", run.answered(), requests))
         .figure("statuses", run.statuses().toString())
+        .figure("duplicate replies", Long.toString(run.duplicates()))
         .figure("worker start to first response", String.format(Locale.ROOT, "%.1f s", run.startToFirstNanos() / 1e9))
         .figure("first to last response", String.format(Locale.ROOT, "%.1f s", seconds))
         .figure("throughput", ResultBlock.rate(rate))
@@ -116,5 +118,6 @@ final class ThroughputBench implements Callable<Integer> {
             + (complete ? "" : ", only " + run.answered() + " of " + requests + " answered") + (notOk == 0 ? "" : ", " + notOk + " not OK"));
   }
 
-  private record Run(long answered, Map<ResponseStatus, Long> statuses, long startToFirstNanos, long firstToLastNanos) {}
+  private record Run(long answered, long duplicates, Map<ResponseStatus, Long> statuses, long startToFirstNanos,
+      long firstToLastNanos) {}
 }
