@@ -10,6 +10,7 @@ import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -75,32 +76,56 @@ class PriorityUnderLoadTest {
   void theBacklogStaysBoundedOnBothWorkersAcrossTheRebalanceASecondWorkerCauses() {
     String intake = "{backlog-per-class: " + BACKLOG + ", drain-timeout: 5s, commit-interval: 200ms}";
     Map<String, String> kafka = Map.of("max.poll.records", String.valueOf(MAX_POLL));
-    WorkerService first = kit.start(kit.config(intake, kafka, SLOW_ROUTING.replace("max-concurrency: 2", "max-concurrency: 4")));
+    String routing = SLOW_ROUTING.replace("max-concurrency: 2", "max-concurrency: 4");
+    WorkerService first = kit.start(kit.config(intake, kafka, routing));
     var responses = kit.probe(kit.topics.responses("svc"));
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < BATCH; i++) {
-      String id = "batch-" + i;
-      ids.add(id);
-      kit.submitRaw(Priority.BATCH, id.getBytes(StandardCharsets.UTF_8), kit.encode(request(id).build()));
-    }
-    kit.flush();
-    int maxFirst = awaitBatchBacklogFull(first);
+    List<String> ids = submitToEveryClass(0, BATCH);
+    Map<Priority, Integer> maxFirst = new EnumMap<>(Priority.class);
+    Map<Priority, Integer> maxSecond = new EnumMap<>(Priority.class);
+    WorkerTestKit.await("a full backlog on the first worker", WAIT, () -> {
+      sample(first, maxFirst);
+      return maxFirst.values().stream().anyMatch(n -> n >= BACKLOG);
+    });
 
-    WorkerService second = kit.start(kit.config(intake, kafka, SLOW_ROUTING.replace("max-concurrency: 2", "max-concurrency: 4")));
+    WorkerService second = kit.start(kit.config(intake, kafka, routing));
+    WorkerTestKit.await("both workers sharing the request partitions", WAIT, () -> {
+      sample(first, maxFirst);
+      sample(second, maxSecond);
+      return kit.stableGroup(2, 9);
+    });
+    ids.addAll(submitToEveryClass(BATCH, BATCH));
 
-    int maxSecond = 0;
     long deadline = System.nanoTime() + WAIT.toNanos();
-    while (responses.records().stream().map(r -> r.key()).distinct().count() < BATCH) {
-      maxFirst = Math.max(maxFirst, first.metrics().backlog(Priority.BATCH).get());
-      maxSecond = Math.max(maxSecond, second.metrics().backlog(Priority.BATCH).get());
+    while (responses.records().stream().map(r -> r.key()).distinct().count() < ids.size()) {
+      sample(first, maxFirst);
+      sample(second, maxSecond);
       if (System.nanoTime() > deadline) {
-        fail("not every batch request was answered within " + WAIT);
+        fail("not every request was answered within " + WAIT);
       }
       WorkerTestKit.pause();
     }
     assertThat(second.metrics().answeredCount(ResponseStatus.OK)).as("answered by the second worker").isPositive();
-    assertThat(maxFirst).as("batch records held by the first worker").isLessThanOrEqualTo(BACKLOG + MAX_POLL);
-    assertThat(maxSecond).as("batch records held by the second worker").isLessThanOrEqualTo(BACKLOG + MAX_POLL);
+    assertThat(maxFirst.values()).as("records per class held by the first worker")
+        .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(BACKLOG + MAX_POLL));
+    assertThat(maxSecond.values()).as("records per class held by the second worker")
+        .allSatisfy(n -> assertThat(n).isLessThanOrEqualTo(BACKLOG + MAX_POLL));
+  }
+
+  private List<String> submitToEveryClass(int from, int count) {
+    List<String> ids = new ArrayList<>();
+    for (int i = from; i < from + count; i++) {
+      String id = "r-" + i;
+      ids.add(id);
+      kit.submitRaw(Priority.values()[i % 3], id.getBytes(StandardCharsets.UTF_8), kit.encode(request(id).build()));
+    }
+    kit.flush();
+    return ids;
+  }
+
+  private static void sample(WorkerService worker, Map<Priority, Integer> max) {
+    for (Priority priority : Priority.values()) {
+      max.merge(priority, worker.metrics().backlog(priority).get(), Math::max);
+    }
   }
 
   private static int awaitBatchBacklogFull(WorkerService worker) {

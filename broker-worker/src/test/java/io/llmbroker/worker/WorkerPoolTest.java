@@ -9,16 +9,11 @@ import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.testsupport.FakeProviderServer;
-import io.llmbroker.testsupport.KafkaFixture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.ConsumerGroupDescription;
-import org.apache.kafka.clients.admin.MemberDescription;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,7 +39,7 @@ class WorkerPoolTest {
       kit.start(kit.config("", Map.of(), routing), WorkerTestKit.FAKE_ENV);
     }
     var responses = kit.probe(kit.topics.responses("svc"));
-    await("three workers sharing all nine request partitions", WAIT, () -> stableGroup(kit.group(), 3, 9));
+    await("three workers sharing all nine request partitions", WAIT, () -> kit.stableGroup(3, 9));
     provider.resetStats();
     List<String> ids = new ArrayList<>();
 
@@ -58,17 +53,5 @@ class WorkerPoolTest {
     Map<String, LlmResponse> answered = responses.awaitKeys(ids, WAIT);
     assertThat(ids).allSatisfy(id -> assertThat(answered.get(id).getStatus()).isEqualTo(ResponseStatus.OK));
     assertThat(provider.maxConcurrency()).as("most calls the provider saw at once").isEqualTo(CAP);
-  }
-
-  private static boolean stableGroup(String group, int members, int partitions) {
-    try (Admin admin = KafkaFixture.get().admin()) {
-      ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
-      List<MemberDescription> current = new ArrayList<>(description.members());
-      return current.size() == members
-          && current.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())
-          && current.stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum() == partitions;
-    } catch (InterruptedException | ExecutionException e) {
-      return false;
-    }
   }
 }

@@ -27,6 +27,8 @@ import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
+import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -193,6 +195,20 @@ final class WorkerTestKit implements AutoCloseable {
       return result;
     } catch (InterruptedException | ExecutionException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** True when the group has {@code members} members, each owning some of {@code partitions} partitions in all. */
+  boolean stableGroup(int members, int partitions) {
+    String group = group();
+    try (Admin admin = KafkaFixture.get().admin()) {
+      ConsumerGroupDescription description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+      List<MemberDescription> current = new ArrayList<>(description.members());
+      return current.size() == members
+          && current.stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())
+          && current.stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum() == partitions;
+    } catch (InterruptedException | ExecutionException e) {
+      return false;
     }
   }
 
