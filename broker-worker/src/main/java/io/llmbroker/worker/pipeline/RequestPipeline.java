@@ -137,12 +137,28 @@ public final class RequestPipeline implements RecordHandler {
     } catch (RuntimeException e) {
       call = CompletableFuture.failedFuture(e);
     }
-    return call
+    CompletableFuture<CallOutcome> routed = call;
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    routed
         .handle((outcome, error) -> {
           metrics.inFlight().decrementAndGet();
-          return outputsOf(context, outcome, error, deadline);
+          return routed.isCancelled() ? null : outputsOf(context, outcome, error, deadline);
         })
-        .thenCompose(outputs -> finish(context, outputs));
+        .thenCompose(outputs -> outputs == null ? CompletableFuture.<Void>completedFuture(null) : finish(context, outputs))
+        .whenComplete((ok, error) -> {
+          if (error == null) {
+            done.complete(null);
+          } else {
+            done.completeExceptionally(error);
+          }
+        });
+    // Cancelling the record's work hands the request back to the router: no further provider call, no outputs.
+    done.whenComplete((ok, error) -> {
+      if (done.isCancelled()) {
+        routed.cancel(false);
+      }
+    });
+    return done;
   }
 
   private Outputs outputsOf(Outputs.Context context, CallOutcome outcome, Throwable error, long deadline) {

@@ -23,13 +23,16 @@ public interface CallRouter extends AutoCloseable {
    *
    * @param deadlineMillis epoch millis after which no new attempt starts and an attempt in
    *     flight is cancelled; {@code Long.MAX_VALUE} for none
+   * @return the outcome; cancelling it hands the request back: it makes no further provider
+   *     call, so that the partition's next owner can serve it without a duplicate call
    */
   CompletableFuture<CallOutcome> call(LlmRequest request, Priority priority, long deadlineMillis);
 
   /**
    * Re-divides every deployment's global concurrency cap after a rebalance: this worker
    * owns the request partitions with the given indices out of {@code totalPartitions}
-   * (indices count the partitions of all request topics, in topic then partition order).
+   * (indices count the partitions of all request topics, partition-major: partition 0 of each
+   * topic in priority order, then partition 1, ...).
    */
   void assign(java.util.Set<Integer> partitionIndices, int totalPartitions);
 

@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * slot and queue again, then fall back. The deadline stops everything.
  *
  * <p>Steps run on whichever thread completed the previous one; each step touches the state
- * only after the previous step is done, so no two threads use it at once.
+ * only after the previous step is done, so no two threads use it at once. Cancelling the
+ * outcome withdraws the request: it leaves its lane queue or backoff and makes no further
+ * call; a call already in progress runs out, its answer unused.
  */
 final class Execution {
 
@@ -60,6 +62,9 @@ final class Execution {
 
   /** Tries the current route, or the next one that is not cooling down. */
   private void step() {
+    if (outcome.isDone()) {
+      return;
+    }
     try {
       while (routeIndex < routes.size() && !usable(routeIndex)) {
         routeIndex++;
@@ -77,6 +82,11 @@ final class Execution {
       }
       Route route = routes.get(routeIndex);
       Lane.Ticket ticket = route.lane.acquire(priority, estimatedTokens);
+      outcome.whenComplete((done, error) -> {
+        if (outcome.isCancelled()) {
+          ticket.cancel();
+        }
+      });
       Future<?> expiry = deadline == Long.MAX_VALUE ? null
           : ctx.scheduler.schedule(() -> {
             if (ticket.cancel()) {
@@ -87,6 +97,10 @@ final class Execution {
       ticket.admitted().thenRun(() -> {
         if (expiry != null) {
           expiry.cancel(false);
+        }
+        if (outcome.isDone()) {
+          ticket.release(0);
+          return;
         }
         try {
           call(route, ticket);

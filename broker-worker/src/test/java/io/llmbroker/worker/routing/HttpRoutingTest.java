@@ -284,4 +284,23 @@ class HttpRoutingTest {
         .hasMessageContaining("routing.providers.anthropic.api-key-env")
         .hasMessageContaining("ANTHROPIC_KEY");
   }
+
+  @Test
+  void aWithdrawnRequestLeavesItsLaneWithoutAProviderCall() throws Exception {
+    DefaultCallRouter router = router(config(), Clock.systemUTC());
+    server.latency("slow-model", Duration.ofMillis(500));
+    CompletableFuture<CallOutcome> holdingTheSlot =
+        router.call(Requests.request("r1", "slowpoke", "first"), Priority.STANDARD, Long.MAX_VALUE);
+    CompletableFuture<CallOutcome> queued =
+        router.call(Requests.request("r2", "slowpoke", "second"), Priority.STANDARD, Long.MAX_VALUE);
+
+    queued.cancel(false);
+    CallOutcome first = holdingTheSlot.get(30, TimeUnit.SECONDS);
+    CallOutcome afterwards = call(router, "r3", "slowpoke", Long.MAX_VALUE);
+
+    assertThat(first.completion()).isPresent();
+    assertThat(afterwards.completion()).as("the withdrawn request gave its queue place back").isPresent();
+    assertThat(server.received()).extracting(r -> r.json().path("messages").get(0).path("content").asText())
+        .containsExactly("first", "hello r3");
+  }
 }
