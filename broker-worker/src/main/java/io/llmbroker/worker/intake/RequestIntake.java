@@ -9,16 +9,17 @@ import io.llmbroker.worker.ops.WorkerMetrics;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -50,10 +51,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Rebalances and shutdown.</b> On revoke the loop stops taking work from the revoked
  * partitions, waits up to {@code drainTimeout} for their in-flight records, commits, and lets
- * them go; what did not finish is read again by the new owner (at least once). Close does
- * the same for every partition, then leaves the group. After each assignment change the
- * assignment listener gets this worker's request partition indices (topics in priority order,
- * then partition order) and their total; on revoke it hears of the smaller assignment before
+ * them go; what did not finish is withdrawn from the router (no further provider call) and read
+ * again by the new owner (at least once). Close does the same for every partition, then leaves
+ * the group. After each assignment change the assignment listener gets this worker's request
+ * partition indices (partition-major, see {@link #announceAssignment}) and their total; on revoke it hears of the smaller assignment before
  * the drain, so this worker's provider share shrinks before the new owner's grows.
  *
  * <p><b>Threads.</b> {@code KafkaConsumer} is not thread-safe: only the loop's thread touches
@@ -80,6 +81,8 @@ public final class RequestIntake implements Runnable {
   private final OffsetTracker tracker = new OffsetTracker();
   private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
   private final Map<Priority, AtomicInteger> backlog = new EnumMap<>(Priority.class);
+  /** Work started for each partition and not yet complete: what a drain timeout hands back. */
+  private final Map<TopicPartition, Set<CompletableFuture<Void>>> pending = new ConcurrentHashMap<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private volatile boolean stopping;
   private volatile boolean polled;
@@ -182,14 +185,19 @@ public final class RequestIntake implements Runnable {
     }
     offsets.started(record.offset());
     backlog.get(priority).incrementAndGet();
-    CompletionStage<Void> done;
+    CompletableFuture<Void> done;
     try {
-      done = handler.handle(record, priority, receivedAt);
+      done = handler.handle(record, priority, receivedAt).toCompletableFuture();
     } catch (RuntimeException e) {
       done = CompletableFuture.failedFuture(e);
     }
-    done.whenComplete((ok, error) ->
-        completions.add(new Completion(partition, offsets, record.offset(), priority, error)));
+    Set<CompletableFuture<Void>> ofPartition = pending.computeIfAbsent(partition, p -> ConcurrentHashMap.newKeySet());
+    ofPartition.add(done);
+    CompletableFuture<Void> work = done;
+    done.whenComplete((ok, error) -> {
+      ofPartition.remove(work);
+      completions.add(new Completion(partition, offsets, record.offset(), priority, error));
+    });
   }
 
   private void applyCompletions() {
@@ -255,9 +263,24 @@ public final class RequestIntake implements Runnable {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         log.warn("event=drain_timeout partitions={} in_flight={}", partitions.size(), tracker.inFlight(partitions));
+        handBack(partitions);
         return;
       }
       waitForCompletions(Duration.ofNanos(Math.min(left, POLL_TIMEOUT.toNanos())));
+    }
+  }
+
+  /**
+   * Withdraws the work of partitions this worker is letting go: requests still waiting for a
+   * provider make no call (the next owner serves them from the committed offset), so duplicate
+   * provider calls stay bounded by the calls actually in progress.
+   */
+  private void handBack(Collection<TopicPartition> partitions) {
+    for (TopicPartition partition : partitions) {
+      Set<CompletableFuture<Void>> work = pending.remove(partition);
+      if (work != null) {
+        work.forEach(f -> f.cancel(false));
+      }
     }
   }
 
@@ -295,24 +318,34 @@ public final class RequestIntake implements Runnable {
     announceAssignment(tracker.owned());
   }
 
+  /**
+   * Tells the router which request partitions this worker owns, as indices into all of them.
+   * Indices run partition-major (partition 0 of every topic, then partition 1, ...), because
+   * assignors tend to give one worker the same partition number of every topic: numbered
+   * topic-major, those would be far apart in the cap division and could all land on indices
+   * that own no slot when a cap is smaller than the partition count.
+   */
   private void announceAssignment(Collection<TopicPartition> owned) {
     List<Topic<?>> requestTopics = new ArrayList<>(topics.requestTopics());
-    Set<Integer> indices = new HashSet<>();
-    int base = 0;
-    for (Topic<?> topic : requestTopics) {
-      List<PartitionInfo> infos = consumer.partitionsFor(topic.name());
-      int count = infos == null ? 0 : infos.stream().max(Comparator.comparingInt(PartitionInfo::partition))
-          .map(p -> p.partition() + 1).orElse(0);
-      for (TopicPartition partition : owned) {
-        if (partition.topic().equals(topic.name())) {
-          indices.add(base + partition.partition());
+    int[] counts = new int[requestTopics.size()];
+    for (int t = 0; t < counts.length; t++) {
+      List<PartitionInfo> infos = consumer.partitionsFor(requestTopics.get(t).name());
+      counts[t] = infos == null ? 0 : infos.stream().mapToInt(PartitionInfo::partition).max().orElse(-1) + 1;
+    }
+    Map<TopicPartition, Integer> indexOf = new HashMap<>();
+    int total = 0;
+    for (int partition = 0, most = Arrays.stream(counts).max().orElse(0); partition < most; partition++) {
+      for (int t = 0; t < counts.length; t++) {
+        if (partition < counts[t]) {
+          indexOf.put(new TopicPartition(requestTopics.get(t).name(), partition), total++);
         }
       }
-      base += count;
     }
-    log.info("event=assignment partitions={} of={}", indices.size(), base);
-    if (base > 0) {
-      assignmentListener.accept(Set.copyOf(indices), base);
+    Set<Integer> indices = new HashSet<>();
+    owned.stream().map(indexOf::get).filter(Objects::nonNull).forEach(indices::add);
+    log.info("event=assignment partitions={} of={}", indices.size(), total);
+    if (total > 0) {
+      assignmentListener.accept(Set.copyOf(indices), total);
     }
   }
 
@@ -341,11 +374,13 @@ public final class RequestIntake implements Runnable {
       // On close the loop has drained already; the consumer calls this while leaving the group.
       commitSync(partitions);
       tracker.forget(partitions);
+      partitions.forEach(pending::remove);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       log.warn("event=partitions_lost partitions={}", partitions);
+      handBack(partitions);
       tracker.forget(partitions);
       announceAssignment();
     }
