@@ -59,6 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
     LocalStack.Options options = new LocalStack.Options(dataDir, dataDir.resolve("runs").resolve(runId),
         kafkaPort, controllerPort, prefix, demoWorkerYaml(), 0, true);
     try (LocalStack stack = LocalStack.start(options)) {
+      stack.awaitReady(Duration.ofMinutes(2));
       out.printf("  Kafka at %s%s%n", stack.bootstrapServers(),
           stack.kafka().map(k -> k.owned() ? "" : " (already running, reused)").orElse(""));
       ClientConfig config = ClientConfig.of(stack.bootstrapServers(), "demo")

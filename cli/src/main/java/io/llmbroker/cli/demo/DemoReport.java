@@ -85,7 +85,14 @@ final class DemoReport {
         now.plus(Duration.ofHours(1))).groupedBy(Dimension.TEAM);
     List<CostRow>[] rows = new List[] {List.of()};
     await(() -> {
-      rows[0] = client.query(byTeam);
+      try {
+        rows[0] = client.query(byTeam);
+      } catch (CostQueryClient.CostQueryException e) {
+        if (e.status() != 503) {
+          throw e;
+        }
+        return false;
+      }
       return rows[0].stream().mapToLong(CostRow::requests).sum() >= billable;
     });
     out.printf("%nCost by team, as answered by the cost aggregator (%s/api/costs?granularity=hour&group-by=team)%n", api);

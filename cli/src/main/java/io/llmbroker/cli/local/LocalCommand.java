@@ -1,6 +1,7 @@
 package io.llmbroker.cli.local;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -32,6 +33,7 @@ public final class LocalCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     String workerYaml = workerConfig.isPresent() ? java.nio.file.Files.readString(workerConfig.get()) : null;
     LocalStack stack = LocalStack.start(new LocalStack.Options(dataDir, dataDir, kafkaPort, controllerPort, "", workerYaml, opsPort, false));
+    stack.awaitReady(Duration.ofMinutes(2));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("\nStopping...");

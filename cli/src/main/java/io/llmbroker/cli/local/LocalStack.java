@@ -7,6 +7,7 @@ import io.llmbroker.costs.config.CostAggregatorConfig;
 import io.llmbroker.worker.WorkerService;
 import io.llmbroker.worker.config.WorkerConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -112,6 +113,24 @@ public final class LocalStack implements AutoCloseable {
     env.put("LLM_BROKER_COSTS_PORT", String.valueOf(anyPort ? 0 : options.opsPort() + 1));
     env.put("LLM_BROKER_AUDIT_PORT", String.valueOf(anyPort ? 0 : options.opsPort() + 2));
     return env;
+  }
+
+  /**
+   * Waits until the worker has joined its group and both Streams jobs are running.
+   *
+   * @throws IllegalStateException naming the services still not ready after {@code timeout}
+   */
+  public LocalStack awaitReady(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!(worker.ready() && costs.ready() && audit.ready())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not ready after " + timeout.toSeconds() + "s:"
+            + (worker.ready() ? "" : " worker") + (costs.ready() ? "" : " cost-aggregator")
+            + (audit.ready() ? "" : " audit-archiver"));
+      }
+      Thread.sleep(100);
+    }
+    return this;
   }
 
   public String bootstrapServers() {
