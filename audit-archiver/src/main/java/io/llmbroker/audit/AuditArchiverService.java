@@ -78,6 +78,7 @@ public final class AuditArchiverService implements AutoCloseable {
     });
     streams.setStateListener((now, before) -> LOG.info("audit archiver streams {} -> {}", before, now));
     OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry,
+        () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.PENDING_ERROR,
         () -> streams.state() == KafkaStreams.State.RUNNING);
     KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(registry);

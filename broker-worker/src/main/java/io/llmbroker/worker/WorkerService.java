@@ -126,7 +126,7 @@ public final class WorkerService implements AutoCloseable {
       RequestIntake intake = new RequestIntake(consumer, topics, pipeline, router::assign, metrics, clock,
           config.intake().backlogPerClass(), config.intake().drainTimeout(), config.intake().commitInterval());
 
-      OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry, intake::ready);
+      OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry, intake::alive, intake::ready);
       opened.add(ops);
       Thread thread = new Thread(intake, "request-intake-" + workerId);
       thread.start();

@@ -65,6 +65,7 @@ public final class CostAggregatorService implements AutoCloseable {
     });
     streams.setStateListener((now, before) -> LOG.info("cost aggregator streams {} -> {}", before, now));
     OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), OpsServer.newRegistry(),
+        () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.PENDING_ERROR,
         () -> streams.state() == KafkaStreams.State.RUNNING);
     KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(ops.registry());

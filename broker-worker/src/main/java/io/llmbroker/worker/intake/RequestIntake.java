@@ -109,6 +109,11 @@ public final class RequestIntake implements Runnable {
     }
   }
 
+  /** False once the consumer loop died on an error it could not recover from: restart the worker. */
+  public boolean alive() {
+    return !failed;
+  }
+
   /** True once a poll succeeded, until the loop stops or dies. */
   public boolean ready() {
     return polled && !stopping && !failed;

@@ -13,8 +13,9 @@ import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
- * The operations endpoint every service serves: {@code /health/live}, {@code /health/ready}
- * (200 when ready, 503 otherwise) and {@code /metrics} in the Prometheus text format. Services
+ * The operations endpoint every service serves: {@code /health/live} (200 while the service
+ * can still do its job, 503 once it cannot and should be restarted), {@code /health/ready}
+ * (200 when it takes traffic, 503 otherwise) and {@code /metrics} in the Prometheus text format. Services
  * may mount their own handlers (the cost query API) on the same port.
  */
 public final class OpsServer implements AutoCloseable {
@@ -25,9 +26,10 @@ public final class OpsServer implements AutoCloseable {
   /**
    * Starts serving on {@code host:port} (port 0 picks a free one).
    *
+   * @param live answers whether the service still works, however slowly
    * @param ready answers whether the service is ready to take traffic
    */
-  public OpsServer(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier ready) {
+  public OpsServer(String host, int port, PrometheusMeterRegistry registry, BooleanSupplier live, BooleanSupplier ready) {
     this.registry = registry;
     try {
       server = HttpServer.create(new InetSocketAddress(host, port), 0);
@@ -39,11 +41,8 @@ public final class OpsServer implements AutoCloseable {
       t.setDaemon(true);
       return t;
     }));
-    server.createContext("/health/live", ex -> respond(ex, 200, "text/plain", "live\n"));
-    server.createContext("/health/ready", ex -> {
-      boolean ok = ready.getAsBoolean();
-      respond(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
-    });
+    server.createContext("/health/live", ex -> health(ex, live, "live"));
+    server.createContext("/health/ready", ex -> health(ex, ready, "ready"));
     server.createContext("/metrics", ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
     server.start();
   }
@@ -64,6 +63,11 @@ public final class OpsServer implements AutoCloseable {
 
   public int port() {
     return server.getAddress().getPort();
+  }
+
+  private static void health(HttpExchange exchange, BooleanSupplier check, String what) throws IOException {
+    boolean ok = check.getAsBoolean();
+    respond(exchange, ok ? 200 : 503, "text/plain", (ok ? "" : "not ") + what + "\n");
   }
 
   /** Writes a complete response and closes the exchange. */
