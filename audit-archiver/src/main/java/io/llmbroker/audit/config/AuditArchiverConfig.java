@@ -3,6 +3,7 @@ package io.llmbroker.audit.config;
 import io.llmbroker.common.config.ConfigException;
 import io.llmbroker.common.config.ConfigFile;
 import io.llmbroker.schemas.Topics;
+import io.llmbroker.schemas.serde.AvroSerdes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -80,6 +81,7 @@ public record AuditArchiverConfig(
   public Properties streamsProperties() {
     Properties props = new Properties();
     props.putAll(kafka);
+    props.remove(AvroSerdes.SCHEMA_REGISTRY_URL);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, streams.applicationId());
     props.put(StreamsConfig.STATE_DIR_CONFIG, streams.stateDir().toString());
     props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, streams.commitInterval().toMillis());
