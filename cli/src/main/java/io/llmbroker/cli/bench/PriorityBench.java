@@ -123,7 +123,7 @@ final class PriorityBench implements Callable<Integer> {
       } catch (ExecutionException | TimeoutException e) {
         // Unanswered requests are counted below, with how long they had waited as a lower bound.
       }
-      return Run.of(sent, batchRate, System.nanoTime());
+      return Run.of(sent, batchRate, batch - batchReplies.count(), System.nanoTime());
     }
   }
 
@@ -138,7 +138,8 @@ final class PriorityBench implements Callable<Integer> {
             + " provider, %d ms latency, deployment cap %d, so at most %.0f requests/s; product min-shares); once the batch"
             + " flowed, interactive requests at %s/s for %d s through the client library (linger.ms=0); HdrHistogram."
             + " Baseline: the same run with the interactive requests sent to the batch topic, i.e. one FIFO queue; a request"
-            + " still unanswered %s after the traffic stopped counts with the time it had waited so far (a lower bound, marked ≥)."
+            + " still unanswered %s after the traffic stopped counts with the time it had waited so far (a lower bound, marked ≥;"
+            + " in a FIFO queue its true wait is of the order of the batch work still ahead of it, last row)."
             + " On a %s, 6 partitions.", batch, latencyMs, cap, capacity, ResultBlock.number(interactiveRate), seconds, FIFO_GRACE.toSeconds() + " s", broker))
         .command("llm-broker bench priority --batch " + batch + " --cap " + cap + " --latency-ms " + latencyMs
             + " --interactive-rate " + ResultBlock.number(interactiveRate) + " --seconds " + seconds + (noBaseline ? " --no-baseline" : ""))
@@ -152,6 +153,8 @@ final class PriorityBench implements Callable<Integer> {
     row(block, "interactive queue wait max", priority, fifo, r -> r.waitAt(100));
     row(block, "batch progress during the run", priority, fifo, r -> String.format(Locale.ROOT, "%.1f requests/s (%.0f %% of %.0f)",
         r.batchRate(), 100 * r.batchRate() / capacity, capacity));
+    row(block, "batch requests not yet answered at the end", priority, fifo, r -> String.format(Locale.ROOT,
+        "%,d (%.0f s of work at that rate)", r.batchLeft(), r.batchRate() > 0 ? r.batchLeft() / r.batchRate() : 0.0));
     return block.verdict(met, "priority topics: p99 " + p99 + " ms" + (p99 <= TARGET_P99_MILLIS ? " ≤" : " >") + " 100 ms, "
         + priority.unanswered() + " unanswered, batch at " + String.format(Locale.ROOT, "%.1f", priority.batchRate()) + " requests/s");
   }
@@ -170,9 +173,9 @@ final class PriorityBench implements Callable<Integer> {
    * One run's figures. Queue waits in milliseconds; an unanswered request contributes the time
    * it had waited when the run ended, so its percentiles are lower bounds.
    */
-  private record Run(long sent, long unanswered, Histogram queueWait, double batchRate) {
+  private record Run(long sent, long unanswered, Histogram queueWait, double batchRate, long batchLeft) {
 
-    static Run of(List<Sent> sent, double batchRate, long endNanos) {
+    static Run of(List<Sent> sent, double batchRate, long batchLeft, long endNanos) {
       Histogram waits = new Histogram(3);
       long unanswered = 0;
       for (Sent s : sent) {
@@ -184,7 +187,7 @@ final class PriorityBench implements Callable<Integer> {
           waits.recordValue(Math.max(0, (endNanos - s.sentNanos()) / 1_000_000));
         }
       }
-      return new Run(sent.size(), unanswered, waits, batchRate);
+      return new Run(sent.size(), unanswered, waits, batchRate, batchLeft);
     }
 
     String waitAt(double percentile) {
