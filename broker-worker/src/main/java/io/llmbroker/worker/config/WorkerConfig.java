@@ -1,18 +1,14 @@
 package io.llmbroker.worker.config;
 
 import io.llmbroker.common.config.ConfigFile;
-import io.llmbroker.schemas.Topics;
+import io.llmbroker.common.config.OpsSettings;
+import io.llmbroker.common.config.TopicSettings;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.worker.routing.RoutingConfig;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
 
@@ -37,7 +33,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * Every section but {@code kafka.bootstrap.servers} and {@code routing} has defaults.
  * Immutable and thread-safe.
  */
-public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettings topics, Ops ops, Intake intake,
+public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettings topics, OpsSettings ops, Intake intake,
     RoutingConfig routing) {
 
   private static final String BUNDLED = "/io/llmbroker/worker/default-worker.yaml";
@@ -45,8 +41,8 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
   public WorkerConfig {
     worker = worker == null ? new Worker(null) : worker;
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
-    topics = topics == null ? new TopicSettings(null, null, null) : topics;
-    ops = ops == null ? new Ops(null, null) : ops;
+    topics = topics == null ? TopicSettings.defaults() : topics;
+    ops = OpsSettings.withDefaultPort(ops, 8081);
     intake = intake == null ? new Intake(null, null, null, null, null) : intake;
     String bootstrap = kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
     if (bootstrap == null || bootstrap.isBlank()) {
@@ -75,14 +71,7 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
 
   /** The bundled default config: simulated providers, a local broker. */
   public static String bundledYaml() {
-    try (InputStream in = WorkerConfig.class.getResourceAsStream(BUNDLED)) {
-      if (in == null) {
-        throw new IllegalStateException("bundled config missing from the classpath: " + BUNDLED);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read bundled config " + BUNDLED, e);
-    }
+    return ConfigFile.resource(WorkerConfig.class, BUNDLED);
   }
 
   /** The Kafka client properties as the clients take them. */
@@ -96,42 +85,6 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
       id = id == null ? "worker-1" : id.trim();
       if (id.isEmpty()) {
         throw new IllegalArgumentException("id must not be blank: '" + id + "'");
-      }
-    }
-  }
-
-  /**
-   * @param prefix prepended to every topic name
-   * @param partitions partitions of topics this worker creates
-   * @param replicationFactor replication of topics this worker creates
-   */
-  public record TopicSettings(String prefix, Integer partitions, Integer replicationFactor) {
-    public TopicSettings {
-      prefix = prefix == null ? "" : prefix;
-      partitions = partitions == null ? 6 : partitions;
-      replicationFactor = replicationFactor == null ? 1 : replicationFactor;
-      if (partitions < 1) {
-        throw new IllegalArgumentException("partitions must be >= 1: " + partitions);
-      }
-      if (replicationFactor < 1 || replicationFactor > Short.MAX_VALUE) {
-        throw new IllegalArgumentException("replication-factor must be >= 1: " + replicationFactor);
-      }
-      new Topics(prefix, Optional.of(partitions));
-    }
-
-    /** The topic catalogue these settings describe. */
-    public Topics catalogue() {
-      return new Topics(prefix, Optional.of(partitions));
-    }
-  }
-
-  /** Where {@code /health/*} and {@code /metrics} are served; port 0 picks a free one. */
-  public record Ops(String host, Integer port) {
-    public Ops {
-      host = host == null ? "0.0.0.0" : host;
-      port = port == null ? 8081 : port;
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be between 0 and 65535: " + port);
       }
     }
   }

@@ -2,17 +2,13 @@ package io.llmbroker.costs.config;
 
 import io.llmbroker.common.config.ConfigException;
 import io.llmbroker.common.config.ConfigFile;
-import io.llmbroker.schemas.Topics;
+import io.llmbroker.common.config.OpsSettings;
+import io.llmbroker.common.config.TopicSettings;
 import io.llmbroker.schemas.serde.AvroSerdes;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
@@ -42,10 +38,10 @@ public record CostAggregatorConfig(
 
   public CostAggregatorConfig {
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
-    topics = topics == null ? new TopicSettings(null, null, null) : topics;
+    topics = topics == null ? TopicSettings.defaults() : topics;
     streams = streams == null ? new StreamsSettings(null, null, null) : streams;
     rollup = rollup == null ? new RollupSettings(null, null, null, null) : rollup;
-    ops = ops == null ? new OpsSettings(null, null) : ops;
+    ops = OpsSettings.withDefaultPort(ops, 8082);
     if (!kafka.containsKey("bootstrap.servers")) {
       throw ConfigException.forKey("kafka.bootstrap.servers", "must be set");
     }
@@ -63,14 +59,7 @@ public record CostAggregatorConfig(
 
   /** The default configuration shipped in the jar, as YAML text. */
   public static String bundledYaml() {
-    try (InputStream in = CostAggregatorConfig.class.getClassLoader().getResourceAsStream(BUNDLED_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException("resource missing from the jar: " + BUNDLED_RESOURCE);
-      }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return ConfigFile.resource(CostAggregatorConfig.class, "/" + BUNDLED_RESOURCE);
   }
 
   /**
@@ -97,28 +86,6 @@ public record CostAggregatorConfig(
   /** The Kafka properties as a map, for admin clients and the serde factory. */
   public Map<String, Object> kafkaMap() {
     return new HashMap<>(kafka);
-  }
-
-  /** Where topics live and how missing ones are created. */
-  public record TopicSettings(String prefix, Integer partitions, Short replicationFactor) {
-    public TopicSettings {
-      prefix = prefix == null ? "" : prefix;
-      partitions = partitions == null ? 6 : partitions;
-      replicationFactor = replicationFactor == null ? 1 : replicationFactor;
-      if (partitions < 1) {
-        throw new IllegalArgumentException("partitions must be >= 1: " + partitions);
-      }
-      if (replicationFactor < 1) {
-        throw new IllegalArgumentException("replication-factor must be >= 1: " + replicationFactor);
-      }
-      // Builds the catalogue once so that a bad prefix fails here, naming this key.
-      new Topics(prefix, Optional.of(partitions)).prefix();
-    }
-
-    /** The topic catalogue these settings describe. */
-    public Topics catalogue() {
-      return new Topics(prefix, Optional.of(partitions));
-    }
   }
 
   /** The Streams application's identity, local state and commit cadence. */
@@ -164,17 +131,6 @@ public record CostAggregatorConfig(
       }
       if (dailyRetention.compareTo(Duration.ofDays(1).plus(grace)) < 0) {
         throw new IllegalArgumentException("daily-retention must be >= 1 day + grace: " + dailyRetention);
-      }
-    }
-  }
-
-  /** Where the operations and query endpoint listens; port 0 picks a free one. */
-  public record OpsSettings(String host, Integer port) {
-    public OpsSettings {
-      host = host == null ? "0.0.0.0" : host;
-      port = port == null ? 8082 : port;
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException("port must be 0..65535: " + port);
       }
     }
   }

@@ -13,6 +13,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -73,6 +76,22 @@ public final class ConfigFile {
       tree = YAML.createObjectNode();
     }
     return bind(substitute(tree, "", env::get), type);
+  }
+
+  /**
+   * The text of a config file shipped as a resource beside {@code owner} (a service's bundled default).
+   *
+   * @throws IllegalStateException when the resource is missing from the classpath
+   */
+  public static String resource(Class<?> owner, String name) {
+    try (InputStream in = owner.getResourceAsStream(name)) {
+      if (in == null) {
+        throw new IllegalStateException("bundled config missing from the classpath: " + name);
+      }
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read bundled config " + name, e);
+    }
   }
 
   /** Binds an already substituted tree to {@code type}. */
