@@ -70,14 +70,19 @@ final class LatencyBench implements Callable<Integer> {
       description = "Keep the product's Kafka client settings (linger.ms 5 ms) instead of the low-latency ones.")
   boolean productDefaults;
 
+  @Option(names = "--linger-ms", defaultValue = "0",
+      description = "linger.ms of the client's and the worker's producers unless --product-defaults (default: ${DEFAULT-VALUE}).")
+  int lingerMs;
+
   @Override
   public Integer call() throws Exception {
-    if (seconds < 1 || warmupSeconds < 0) {
-      throw new IllegalArgumentException("--seconds must be >= 1 and --warmup-seconds >= 0: " + seconds + ", " + warmupSeconds);
+    if (seconds < 1 || warmupSeconds < 0 || lingerMs < 0) {
+      throw new IllegalArgumentException("--seconds must be >= 1, --warmup-seconds and --linger-ms >= 0: " + seconds + ", "
+          + warmupSeconds + ", " + lingerMs);
     }
     Machine machine = Machine.current();
     ZonedDateTime date = ZonedDateTime.now();
-    Map<String, String> tuning = productDefaults ? Map.of() : LOW_LATENCY;
+    Map<String, String> tuning = productDefaults ? Map.of() : Map.of(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));
     Measured m;
     String broker;
     try (BenchKafka kafka = BenchKafka.open(options, "latency")) {
@@ -137,16 +142,17 @@ final class LatencyBench implements Callable<Integer> {
     long p50 = h.getValueAtPercentile(50);
     long p99 = h.getValueAtPercentile(99);
     boolean met = m.failed() == 0 && h.getTotalCount() > 0 && p50 <= TARGET_P50_MICROS && p99 <= TARGET_P99_MICROS;
-    return new ResultBlock("Added latency, submit to reply" + (productDefaults ? " (product Kafka defaults)" : ""))
+    return new ResultBlock("Added latency, submit to reply" + (productDefaults ? " (product Kafka defaults)"
+        : " (linger.ms " + lingerMs + ")"))
         .what("Time from a request's due send time to its reply completing the caller's future, with a zero-latency"
             + " simulated provider: the latency llm-broker itself adds.")
         .how(String.format(Locale.ROOT, "Open-loop load at %.0f requests/s (each request timed from when it was due,"
             + " so stalls are not hidden), %d s warm-up excluded, %d s measured; interactive priority; client and one worker"
             + " in one JVM on a %s, 6 partitions; HdrHistogram. Kafka client settings: %s.", rate, warmupSeconds, seconds,
             broker, productDefaults ? "the product's defaults (client producer linger.ms 5 by Kafka 4's default, worker"
-                + " producer linger.ms 5 set by the worker)" : "linger.ms=0 on the client's and the worker's producers"))
+                + " producer linger.ms 5 set by the worker)" : "linger.ms=" + lingerMs + " on the client's and the worker's producers"))
         .command("llm-broker bench latency --rate " + ResultBlock.number(rate) + " --seconds " + seconds + " --warmup-seconds " + warmupSeconds
-            + (productDefaults ? " --product-defaults" : ""))
+            + (productDefaults ? " --product-defaults" : " --linger-ms " + lingerMs))
         .ranOn(machine, date)
         .target("p50 ≤ 5 ms, p99 ≤ 20 ms at 200 requests/s, no failed request")
         .anchor("LiteLLM publishes a 12 ms median and 43 ms p99 at about 1,000 requests/s on 8 CPUs.")
