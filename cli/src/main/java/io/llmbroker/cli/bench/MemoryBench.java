@@ -72,7 +72,8 @@ final class MemoryBench implements Callable<Integer> {
       System.err.printf("Run 2: %,d calls in flight (%,d requests enqueued)%n", inFlight, backlog);
       inFlightRun = sample(kafka, dir, backlog, providerLatencyMs, inFlight);
     }
-    options.publish(result(machine, date, broker, heap, lagRun, inFlightRun, dir), System.out);
+    System.err.println("Worker configs and logs of this run: " + dir);
+    options.publish(result(machine, date, broker, heap, lagRun, inFlightRun), System.out);
     return 0;
   }
 
@@ -102,7 +103,7 @@ final class MemoryBench implements Callable<Integer> {
   }
 
   private ResultBlock result(Machine machine, ZonedDateTime date, String broker, String heap, Sampled lagRun,
-      Sampled inFlightRun, Path dir) {
+      Sampled inFlightRun) {
     boolean reached = inFlightRun.maxInFlight() >= inFlight;
     boolean met = lagRun.peakBytes() <= TARGET_BYTES && inFlightRun.peakBytes() <= TARGET_BYTES && reached;
     return new ResultBlock("Worker memory")
@@ -127,8 +128,7 @@ final class MemoryBench implements Callable<Integer> {
         .figure("highest RSS sampled", ResultBlock.mebibytes(lagRun.maxSampledBytes()), ResultBlock.mebibytes(inFlightRun.maxSampledBytes()))
         .figure("peak RSS (VmHWM)", ResultBlock.mebibytes(lagRun.peakBytes()), ResultBlock.mebibytes(inFlightRun.peakBytes()))
         .verdict(met, "peaks " + ResultBlock.mebibytes(lagRun.peakBytes()) + " and " + ResultBlock.mebibytes(inFlightRun.peakBytes())
-            + " against 512 MiB" + (reached ? "" : "; only " + inFlightRun.maxInFlight() + " of " + inFlight + " calls in flight were reached"))
-        .note("Worker logs of this run: " + dir);
+            + " against 512 MiB" + (reached ? "" : "; only " + inFlightRun.maxInFlight() + " of " + inFlight + " calls in flight were reached"));
   }
 
   private record Sampled(long requests, long rssBytes, long maxSampledBytes, long peakBytes, long maxInFlight, long answered) {}
