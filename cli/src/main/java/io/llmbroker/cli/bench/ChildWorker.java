@@ -28,11 +28,15 @@ final class ChildWorker implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final OpsEndpoint ops;
+  /** Stops the child when this JVM is stopped (Ctrl-C) before {@link #close()}: no worker left behind. */
+  private final Thread orphanGuard;
 
   private ChildWorker(Process process, int opsPort, Path log) {
     this.process = process;
     this.ops = new OpsEndpoint(opsPort);
     this.log = log;
+    this.orphanGuard = new Thread(process::destroy, "stop-child-worker-" + process.pid());
+    Runtime.getRuntime().addShutdownHook(orphanGuard);
   }
 
   /**
@@ -104,6 +108,11 @@ final class ChildWorker implements AutoCloseable {
 
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(orphanGuard);
+    } catch (IllegalStateException shuttingDown) {
+      // The hook is running or about to: it stops the child too.
+    }
     process.destroy();
     try {
       if (!process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
