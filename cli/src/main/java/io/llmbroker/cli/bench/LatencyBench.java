@@ -41,8 +41,9 @@ final class LatencyBench implements Callable<Integer> {
   static final String SERVICE = "bench-latency";
 
   /**
-   * Kafka settings for interactive latency, applied to both the client's producer and the
-   * worker's clients. Kafka 4 producers default to {@code linger.ms=5} (and the worker sets 5
+   * Kafka settings for interactive latency, for the client's producer and the worker's
+   * clients; {@code --linger-ms} varies them here, {@code bench priority} uses them as they are.
+   * Kafka 4 producers default to {@code linger.ms=5} (and the worker sets 5
    * itself when not told otherwise), which holds every lone record 5 ms hoping for company:
    * twice on the way from submit to reply. Consumers need nothing: with the default
    * {@code fetch.min.bytes=1} a fetch returns as soon as one record is there.
