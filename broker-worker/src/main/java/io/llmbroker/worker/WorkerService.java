@@ -111,9 +111,11 @@ public final class WorkerService implements AutoCloseable {
       opened.add(router);
 
       AvroSerdes serdes = AvroSerdes.fromConfig(config.kafka());
-      KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerProperties(clientProps, workerId),
+      KafkaProducer<byte[], byte[]> replies = new KafkaProducer<>(producerProperties(clientProps, workerId + "-replies", 0),
           new ByteArraySerializer(), new ByteArraySerializer());
-      OutputPublisher publisher = new OutputPublisher(producer, serdes, new ReplyTopics(admin, replication), metrics);
+      KafkaProducer<byte[], byte[]> records = new KafkaProducer<>(producerProperties(clientProps, workerId + "-records", 5),
+          new ByteArraySerializer(), new ByteArraySerializer());
+      OutputPublisher publisher = new OutputPublisher(replies, records, serdes, new ReplyTopics(admin, replication), metrics);
       opened.add(publisher);
 
       RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
@@ -123,7 +125,7 @@ public final class WorkerService implements AutoCloseable {
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
       opened.add(consumer);
-      RequestIntake intake = new RequestIntake(consumer, topics, pipeline, router::assign, metrics, clock,
+      RequestIntake intake = new RequestIntake(consumer, topics, pipeline, router::assign, router::callsInProgress, metrics, clock,
           config.intake().backlogPerClass(), config.intake().drainTimeout(), config.intake().commitInterval());
 
       OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry, intake::alive, intake::ready);
@@ -194,8 +196,12 @@ public final class WorkerService implements AutoCloseable {
     return copy;
   }
 
-  private static Map<String, Object> producerProperties(Map<String, Object> clientProps, String workerId) {
-    Map<String, Object> props = withClientId(clientProps, workerId + "-producer");
+  /**
+   * @param lingerMs how long a record waits for others to share its batch, unless the config
+   *     says otherwise: 0 for replies (a caller waits on each), a few ms for usage and audit
+   */
+  private static Map<String, Object> producerProperties(Map<String, Object> clientProps, String clientId, int lingerMs) {
+    Map<String, Object> props = withClientId(clientProps, clientId);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     // Reply topics are created on the fly. With several requests in flight, a first batch refused
@@ -203,7 +209,7 @@ public final class WorkerService implements AutoCloseable {
     // and the earlier one then fails as out of order until delivery.timeout.ms (KAFKA-15591).
     // One request in flight per connection keeps batches in order; batching keeps throughput.
     props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
-    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+    props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
     props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
     return props;
   }

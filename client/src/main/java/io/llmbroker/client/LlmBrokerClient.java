@@ -66,6 +66,8 @@ public final class LlmBrokerClient implements AutoCloseable {
     producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
     producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
     producerProps.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(config.defaultTimeout().toMillis()));
+    // A caller waits on each request: send it now rather than wait up to Kafka's default 5 ms for company.
+    producerProps.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
     this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), serdes.serde(LlmRequest.class).serializer());
     Topic<LlmResponse> replyTopic = topics.responses(config.service());
     this.pending = new PendingReplies(this::timeoutReason);
