@@ -96,6 +96,12 @@ class OffsetCommitTest {
       real.assign(partitionIndices, totalPartitions);
     }
 
+    /** The held request counts as a call in progress, as a slow provider call would. */
+    @Override
+    public int callsInProgress() {
+      return real.callsInProgress() + (gate.isDone() ? 0 : 1);
+    }
+
     @Override
     public void close() {
       gate.complete(null);

@@ -25,6 +25,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -72,6 +74,7 @@ public final class RequestIntake implements Runnable {
   private final Map<String, Priority> priorityOf = new HashMap<>();
   private final RecordHandler handler;
   private final BiConsumer<Set<Integer>, Integer> assignmentListener;
+  private final IntSupplier callsInProgress;
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final int backlogPerClass;
@@ -90,14 +93,16 @@ public final class RequestIntake implements Runnable {
 
   /**
    * @param assignmentListener told {@code (partitionIndices, totalPartitions)} after each change
+   * @param callsInProgress the provider calls running now, which a shutdown waits for
    */
   public RequestIntake(Consumer<byte[], byte[]> consumer, Topics topics, RecordHandler handler,
-      BiConsumer<Set<Integer>, Integer> assignmentListener, WorkerMetrics metrics, Clock clock,
-      int backlogPerClass, Duration drainTimeout, Duration commitInterval) {
+      BiConsumer<Set<Integer>, Integer> assignmentListener, IntSupplier callsInProgress, WorkerMetrics metrics,
+      Clock clock, int backlogPerClass, Duration drainTimeout, Duration commitInterval) {
     this.consumer = consumer;
     this.topics = topics;
     this.handler = handler;
     this.assignmentListener = assignmentListener;
+    this.callsInProgress = callsInProgress;
     this.metrics = metrics;
     this.clock = clock;
     this.backlogPerClass = backlogPerClass;
@@ -152,7 +157,11 @@ public final class RequestIntake implements Runnable {
         }
       }
       Set<TopicPartition> owned = new HashSet<>(tracker.owned());
-      drain(owned);
+      // Give up this worker's share of every cap first: no new provider call starts, so the
+      // workers taking over never see the pool above a cap, and the drain ends with the calls
+      // in progress instead of working through the whole backlog.
+      announceAssignment(Set.of());
+      drain(owned, () -> callsInProgress.getAsInt() == 0);
       commitSync(owned);
     } catch (RuntimeException e) {
       failed = true;
@@ -226,13 +235,15 @@ public final class RequestIntake implements Runnable {
     }
   }
 
-  private void waitForCompletions(Duration wait) {
+  /** Waits up to {@code wait} for completions and applies them; false when none came. */
+  private boolean waitForCompletions(Duration wait) {
     try {
       Completion c = completions.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
       if (c != null) {
         apply(c);
         applyCompletions();
       }
+      return c != null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptException(e);
@@ -261,7 +272,13 @@ public final class RequestIntake implements Runnable {
     metrics.pausedPartitions(wanted.size());
   }
 
-  private void drain(Collection<TopicPartition> partitions) {
+  /**
+   * Waits for the work of {@code partitions} to complete, at most the drain timeout, and hands
+   * back what is left. {@code nothingMoreWillRun} ends the wait early: once it holds and a poll
+   * interval passed without a completion (outputs of the last calls being acknowledged), what
+   * is left is waiting for a slot it will not get.
+   */
+  private void drain(Collection<TopicPartition> partitions, BooleanSupplier nothingMoreWillRun) {
     long deadline = System.nanoTime() + drainTimeout.toNanos();
     applyCompletions();
     while (tracker.inFlight(partitions) > 0) {
@@ -271,7 +288,12 @@ public final class RequestIntake implements Runnable {
         handBack(partitions);
         return;
       }
-      waitForCompletions(Duration.ofNanos(Math.min(left, POLL_TIMEOUT.toNanos())));
+      boolean idle = nothingMoreWillRun.getAsBoolean();
+      if (!waitForCompletions(Duration.ofNanos(Math.min(left, POLL_TIMEOUT.toNanos()))) && idle) {
+        log.info("event=drain_handed_back partitions={} waiting={}", partitions.size(), tracker.inFlight(partitions));
+        handBack(partitions);
+        return;
+      }
     }
   }
 
@@ -374,7 +396,7 @@ public final class RequestIntake implements Runnable {
         Set<TopicPartition> kept = new HashSet<>(tracker.owned());
         kept.removeAll(partitions);
         announceAssignment(kept);
-        drain(partitions);
+        drain(partitions, () -> false);
       }
       // On close the loop has drained already; the consumer calls this while leaving the group.
       commitSync(partitions);

@@ -36,6 +36,9 @@ public interface CallRouter extends AutoCloseable {
    */
   void assign(java.util.Set<Integer> partitionIndices, int totalPartitions);
 
+  /** Provider calls running now, across every lane: requests admitted to a slot, not those waiting for one. */
+  int callsInProgress();
+
   @Override
   void close();
 }

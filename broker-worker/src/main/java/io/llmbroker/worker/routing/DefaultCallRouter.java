@@ -112,6 +112,11 @@ public final class DefaultCallRouter implements CallRouter {
   }
 
   @Override
+  public int callsInProgress() {
+    return routes.values().stream().mapToInt(r -> r.lane.inFlight()).sum();
+  }
+
+  @Override
   public void close() {
     scheduler.shutdownNow();
     try {
