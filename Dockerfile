@@ -8,6 +8,6 @@ RUN mvn -q -B -DskipTests install \
 
 FROM eclipse-temurin:17-jre
 COPY --from=build /app /app
-ENV JAVA_TOOL_OPTIONS="-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.llmbroker.avro"
+ENV JAVA_TOOL_OPTIONS="-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.llmbroker.avro -Dsun.net.httpserver.nodelay=true"
 ENTRYPOINT ["java", "-cp", "/app/classes:/app/lib/*", "io.llmbroker.cli.LlmBrokerCommand"]
 CMD ["--help"]

@@ -9,6 +9,7 @@ import io.llmbroker.cli.services.AuditArchiverCommand;
 import io.llmbroker.cli.services.CostAggregatorCommand;
 import io.llmbroker.cli.services.WorkerCommand;
 import io.llmbroker.common.config.ConfigException;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -33,7 +34,13 @@ public final class LlmBrokerCommand implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  /** Services log what they do; commands people run by hand show only warnings and their own output. */
+  private static final Set<String> SERVICES = Set.of("worker", "cost-aggregator", "audit-archiver", "local");
+
   public static void main(String[] args) {
+    boolean service = args.length > 0 && SERVICES.contains(args[0]);
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", service ? "info" : "warn"));
     System.exit(commandLine().execute(args));
   }
 

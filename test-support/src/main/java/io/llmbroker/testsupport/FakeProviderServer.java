@@ -192,6 +192,7 @@ public final class FakeProviderServer implements AutoCloseable {
 
   private void handle(HttpExchange exchange) throws IOException {
     enter();
+    boolean counted = true;
     try (exchange) {
       String path = exchange.getRequestURI().getPath();
       String body;
@@ -235,9 +236,15 @@ public final class FakeProviderServer implements AutoCloseable {
           return;
         }
       }
+      // The call is over for the provider once its answer is ready: counted until the bytes
+      // are written, a caller's next call could overlap it by a few microseconds and read as one too many.
+      leave();
+      counted = false;
       respond(exchange, reply);
     } finally {
-      leave();
+      if (counted) {
+        leave();
+      }
     }
   }
 

@@ -50,7 +50,8 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     // The report is the demo's output; Kafka's own retries and rebalances would drown it.
-    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka",
+        System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error"));
     PrintStream out = System.out;
     String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     String prefix = "demo-" + runId + ".";
