@@ -41,15 +41,11 @@ final class LatencyBench implements Callable<Integer> {
   static final String SERVICE = "bench-latency";
 
   /**
-   * Kafka settings for interactive latency, for the client's producer and the worker's
-   * clients; {@code --linger-ms} varies them here, {@code bench priority} uses them as they are.
-   * Kafka 4 producers default to {@code linger.ms=5} (and the worker sets 5
-   * itself when not told otherwise), which holds every lone record 5 ms hoping for company:
-   * twice on the way from submit to reply. Consumers need nothing: with the default
-   * {@code fetch.min.bytes=1} a fetch returns as soon as one record is there.
+   * The product sends requests (client) and replies (worker) with {@code linger.ms=0}, since a
+   * caller waits on each, while the worker batches usage and audit records. {@code --linger-ms}
+   * overrides every producer here to show what lingering costs. Consumers need nothing: with
+   * the default {@code fetch.min.bytes=1} a fetch returns as soon as one record is there.
    */
-  static final Map<String, String> LOW_LATENCY = Map.of(ProducerConfig.LINGER_MS_CONFIG, "0");
-
   private static final long TARGET_P50_MICROS = 5_000;
   private static final long TARGET_P99_MICROS = 20_000;
   private static final Duration REPLY_GRACE = Duration.ofSeconds(30);
@@ -67,23 +63,19 @@ final class LatencyBench implements Callable<Integer> {
       description = "Seconds of load before measuring, excluded from the figures (default: ${DEFAULT-VALUE}).")
   int warmupSeconds;
 
-  @Option(names = "--product-defaults",
-      description = "Keep the product's Kafka client settings (linger.ms 5 ms) instead of the low-latency ones.")
-  boolean productDefaults;
-
-  @Option(names = "--linger-ms", defaultValue = "0",
-      description = "linger.ms of the client's and the worker's producers unless --product-defaults (default: ${DEFAULT-VALUE}).")
-  int lingerMs;
+  @Option(names = "--linger-ms",
+      description = "linger.ms for every producer of the client and the worker, instead of the product's settings.")
+  Integer lingerMs;
 
   @Override
   public Integer call() throws Exception {
-    if (seconds < 1 || warmupSeconds < 0 || lingerMs < 0) {
+    if (seconds < 1 || warmupSeconds < 0 || (lingerMs != null && lingerMs < 0)) {
       throw new IllegalArgumentException("--seconds must be >= 1, --warmup-seconds and --linger-ms >= 0: " + seconds + ", "
           + warmupSeconds + ", " + lingerMs);
     }
     Machine machine = Machine.current();
     ZonedDateTime date = ZonedDateTime.now();
-    Map<String, String> tuning = productDefaults ? Map.of() : Map.of(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));
+    Map<String, String> tuning = lingerMs == null ? Map.of() : Map.of(ProducerConfig.LINGER_MS_CONFIG, Integer.toString(lingerMs));
     Measured m;
     String broker;
     try (BenchKafka kafka = BenchKafka.open(options, "latency")) {
@@ -143,17 +135,16 @@ final class LatencyBench implements Callable<Integer> {
     long p50 = h.getValueAtPercentile(50);
     long p99 = h.getValueAtPercentile(99);
     boolean met = m.failed() == 0 && h.getTotalCount() > 0 && p50 <= TARGET_P50_MICROS && p99 <= TARGET_P99_MICROS;
-    return new ResultBlock("Added latency, submit to reply" + (productDefaults ? " (product Kafka defaults)"
-        : " (linger.ms " + lingerMs + ")"))
+    return new ResultBlock("Added latency, submit to reply" + (lingerMs == null ? "" : " (linger.ms " + lingerMs + ")"))
         .what("Time from a request's due send time to its reply completing the caller's future, with a zero-latency"
             + " simulated provider: the latency llm-broker itself adds.")
         .how(String.format(Locale.ROOT, "Open-loop load at %.0f requests/s (each request timed from when it was due,"
             + " so stalls are not hidden), %d s warm-up excluded, %d s measured; interactive priority; client and one worker"
             + " in one JVM on a %s, 6 partitions; HdrHistogram. Kafka client settings: %s.", rate, warmupSeconds, seconds,
-            broker, productDefaults ? "the product's defaults (client producer linger.ms 5 by Kafka 4's default, worker"
-                + " producer linger.ms 5 set by the worker)" : "linger.ms=" + lingerMs + " on the client's and the worker's producers"))
+            broker, lingerMs == null ? "the product's (linger.ms 0 for requests and replies, 5 for usage and audit records)"
+                : "linger.ms=" + lingerMs + " on every producer of the client and the worker"))
         .command("llm-broker bench latency --rate " + ResultBlock.number(rate) + " --seconds " + seconds + " --warmup-seconds " + warmupSeconds
-            + (productDefaults ? " --product-defaults" : " --linger-ms " + lingerMs))
+            + (lingerMs == null ? "" : " --linger-ms " + lingerMs))
         .ranOn(machine, date)
         .target("p50 ≤ 5 ms, p99 ≤ 20 ms at 200 requests/s, no failed request")
         .anchor("LiteLLM publishes a 12 ms median and 43 ms p99 at about 1,000 requests/s on 8 CPUs.")

@@ -97,11 +97,10 @@ final class PriorityBench implements Callable<Integer> {
     try (Preloader preloader = new Preloader(kafka.bootstrapServers(), Clock.systemUTC())) {
       preloader.send(topics, Priority.BATCH, BATCH_SERVICE, "nightly", batch);
     }
-    BenchWorkers config = BenchWorkers.simulated(kafka.bootstrapServers(), topics.prefix(), Duration.ofMillis(latencyMs), cap)
-        .withKafka(LatencyBench.LOW_LATENCY);
+    BenchWorkers config = BenchWorkers.simulated(kafka.bootstrapServers(), topics.prefix(), Duration.ofMillis(latencyMs), cap);
     Duration grace = fifo ? FIFO_GRACE : PRIORITY_GRACE;
     ClientConfig clientConfig = ClientConfig.of(kafka.bootstrapServers(), INTERACTIVE_SERVICE).withTopicPrefix(topics.prefix())
-        .withDefaultTimeout(Duration.ofSeconds(seconds).plus(grace).plusSeconds(30)).withKafka(LatencyBench.LOW_LATENCY);
+        .withDefaultTimeout(Duration.ofSeconds(seconds).plus(grace).plusSeconds(30));
     try (ReplyCounter batchReplies = new ReplyCounter(kafka.bootstrapServers(), topics.responses(BATCH_SERVICE)).start();
         LlmBrokerClient client = LlmBrokerClient.create(clientConfig);
         WorkerService worker = config.start(System.getenv())) {
@@ -136,7 +135,7 @@ final class PriorityBench implements Callable<Integer> {
             + " batch backlog saturates a capped deployment, and the batch's progress meanwhile.")
         .how(String.format(Locale.ROOT, "%,d batch requests enqueued on the batch topic, then one worker started (simulated"
             + " provider, %d ms latency, deployment cap %d, so at most %.0f requests/s; product min-shares); once the batch"
-            + " flowed, interactive requests at %s/s for %d s through the client library (linger.ms=0); HdrHistogram."
+            + " flowed, interactive requests at %s/s for %d s through the client library (product settings); HdrHistogram."
             + " Baseline: the same run with the interactive requests sent to the batch topic, i.e. one FIFO queue; a request"
             + " still unanswered %s after the traffic stopped counts with the time it had waited so far (a lower bound, marked ≥;"
             + " in a FIFO queue its true wait is of the order of the batch work still ahead of it, last row)."
