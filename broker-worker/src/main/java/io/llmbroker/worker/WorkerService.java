@@ -111,7 +111,7 @@ public final class WorkerService implements AutoCloseable {
       opened.add(router);
 
       AvroSerdes serdes = AvroSerdes.fromConfig(config.kafka());
-      KafkaProducer<byte[], byte[]> replies = new KafkaProducer<>(producerProperties(clientProps, workerId + "-replies", 0),
+      KafkaProducer<byte[], byte[]> replies = new KafkaProducer<>(producerProperties(clientProps, workerId + "-replies", 1),
           new ByteArraySerializer(), new ByteArraySerializer());
       KafkaProducer<byte[], byte[]> records = new KafkaProducer<>(producerProperties(clientProps, workerId + "-records", 5),
           new ByteArraySerializer(), new ByteArraySerializer());
@@ -198,7 +198,8 @@ public final class WorkerService implements AutoCloseable {
 
   /**
    * @param lingerMs how long a record waits for others to share its batch, unless the config
-   *     says otherwise: 0 for replies (a caller waits on each), a few ms for usage and audit
+   *     says otherwise: 1 ms for replies (a caller waits on each; 0 measurably cut throughput
+   *     at saturation, see docs/BENCHMARKS.md), a few ms for usage and audit records
    */
   private static Map<String, Object> producerProperties(Map<String, Object> clientProps, String clientId, int lingerMs) {
     Map<String, Object> props = withClientId(clientProps, clientId);

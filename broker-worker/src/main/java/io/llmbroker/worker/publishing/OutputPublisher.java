@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes every output of the worker through two idempotent producers: one for responses,
- * tuned to send at once because a caller is waiting, and one for usage, audit and dead
+ * tuned to send almost at once because a caller is waiting, and one for usage, audit and dead
  * letters, tuned to batch. A returned future completes when the broker acknowledged the
  * record (acks=all), which is what lets the intake count a request's offset complete.
  *

@@ -41,8 +41,8 @@ final class LatencyBench implements Callable<Integer> {
   static final String SERVICE = "bench-latency";
 
   /**
-   * The product sends requests (client) and replies (worker) with {@code linger.ms=0}, since a
-   * caller waits on each, while the worker batches usage and audit records. {@code --linger-ms}
+   * The product sends requests (client) with {@code linger.ms=0} and replies (worker) with 1 ms,
+   * since a caller waits on each, while the worker batches usage and audit records. {@code --linger-ms}
    * overrides every producer here to show what lingering costs. Consumers need nothing: with
    * the default {@code fetch.min.bytes=1} a fetch returns as soon as one record is there.
    */
@@ -141,7 +141,7 @@ final class LatencyBench implements Callable<Integer> {
         .how(String.format(Locale.ROOT, "Open-loop load at %.0f requests/s (each request timed from when it was due,"
             + " so stalls are not hidden), %d s warm-up excluded, %d s measured; interactive priority; client and one worker"
             + " in one JVM on a %s, 6 partitions; HdrHistogram. Kafka client settings: %s.", rate, warmupSeconds, seconds,
-            broker, lingerMs == null ? "the product's (linger.ms 0 for requests and replies, 5 for usage and audit records)"
+            broker, lingerMs == null ? "the product's (linger.ms 0 for requests, 1 for replies, 5 for usage and audit records)"
                 : "linger.ms=" + lingerMs + " on every producer of the client and the worker"))
         .command("llm-broker bench latency --rate " + ResultBlock.number(rate) + " --seconds " + seconds + " --warmup-seconds " + warmupSeconds
             + (lingerMs == null ? "" : " --linger-ms " + lingerMs))
