@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -81,7 +82,7 @@ public final class KafkaFixture {
 
   /** A catalogue with a prefix unique to the caller, so tests sharing the broker never meet. */
   public static Topics isolatedTopics(int partitions) {
-    return new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + ".", java.util.Optional.of(partitions));
+    return new Topics("t" + UUID.randomUUID().toString().substring(0, 8) + ".", Optional.of(partitions));
   }
 
   private static boolean useTestcontainers() {

@@ -49,6 +49,10 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (batch < 1 || interactiveRate < 1 || interactiveRate > 1000) {
+      throw new IllegalArgumentException("--batch must be >= 1 and --interactive-rate between 1 and 1000: "
+          + batch + ", " + interactiveRate);
+    }
     // The report is the demo's output; Kafka's own retries and rebalances would drown it.
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka",
         System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error"));

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.ToLongFunction;
 import org.HdrHistogram.Histogram;
@@ -83,23 +84,23 @@ final class DemoReport {
     Instant now = Instant.now();
     CostQuery byTeam = CostQuery.of(Granularity.HOUR, now.truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1)),
         now.plus(Duration.ofHours(1))).groupedBy(Dimension.TEAM);
-    List<CostRow>[] rows = new List[] {List.of()};
+    AtomicReference<List<CostRow>> rows = new AtomicReference<>(List.of());
     await(() -> {
       try {
-        rows[0] = client.query(byTeam);
+        rows.set(client.query(byTeam));
       } catch (CostQueryClient.CostQueryException e) {
         if (e.status() != 503) {
           throw e;
         }
         return false;
       }
-      return rows[0].stream().mapToLong(CostRow::requests).sum() >= billable;
+      return rows.get().stream().mapToLong(CostRow::requests).sum() >= billable;
     });
     out.printf("%nCost by team, as answered by the cost aggregator (%s/api/costs?granularity=hour&group-by=team)%n", api);
     out.printf("  %-10s %9s %12s %12s %14s%n", "team", "requests", "input tok", "output tok", "cost USD");
     BigDecimal sum = BigDecimal.ZERO;
     for (String team : DemoCommand.TEAMS) {
-      List<CostRow> of = rows[0].stream().filter(r -> team.equals(r.dimension(Dimension.TEAM))).toList();
+      List<CostRow> of = rows.get().stream().filter(r -> team.equals(r.dimension(Dimension.TEAM))).toList();
       long micros = of.stream().mapToLong(CostRow::costMicros).sum();
       sum = sum.add(BigDecimal.valueOf(micros, 6));
       out.printf("  %-10s %9d %12d %12d %14s%n", team, of.stream().mapToLong(CostRow::requests).sum(),
