@@ -1,7 +1,7 @@
 package io.llmbroker.audit;
 
 import io.llmbroker.audit.config.AuditArchiverConfig;
-import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;

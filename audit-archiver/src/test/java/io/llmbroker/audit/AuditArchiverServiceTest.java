@@ -1,5 +1,6 @@
 package io.llmbroker.audit;
 
+import org.awaitility.Awaitility;
 import static io.llmbroker.audit.support.Audits.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -113,13 +114,7 @@ class AuditArchiverServiceTest {
   }
 
   /** Polls until {@code condition} holds: the job works asynchronously. */
-  private static void await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + DEADLINE);
-      }
-      Thread.sleep(100);
-    }
+  private static void await(BooleanSupplier condition) {
+    Awaitility.await().atMost(DEADLINE).until(condition::getAsBoolean);
   }
 }

@@ -1,6 +1,6 @@
 package io.llmbroker.worker;
 
-import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigException;
 import io.llmbroker.worker.config.WorkerConfig;
 import java.nio.file.Path;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package io.llmbroker.worker;
 
 import io.llmbroker.avro.LlmRequest;
-import io.llmbroker.common.ops.OpsServer;
+import io.llmbroker.runtime.ops.OpsServer;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
@@ -82,7 +82,7 @@ public final class WorkerService implements AutoCloseable {
    * they run.
    *
    * @param env the environment: provider keys are read from it, never logged
-   * @throws io.llmbroker.common.config.ConfigException when the routing config cannot be served
+   * @throws io.llmbroker.runtime.config.ConfigException when the routing config cannot be served
    * @throws IllegalStateException when the topics cannot be created (the broker is unreachable)
    */
   public static WorkerService start(WorkerConfig config, Map<String, String> env) {

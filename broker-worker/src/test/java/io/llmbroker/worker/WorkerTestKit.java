@@ -1,5 +1,6 @@
 package io.llmbroker.worker;
 
+import org.awaitility.Awaitility;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.llmbroker.avro.ChatMessage;
@@ -250,13 +251,7 @@ final class WorkerTestKit implements AutoCloseable {
 
   /** Polls {@code condition} until it holds or {@code timeout} passes; fails with {@code what}. */
   static void await(String what, Duration timeout, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out after " + timeout + " waiting for " + what);
-      }
-      pause();
-    }
+    Awaitility.await(what).atMost(timeout).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
   }
 
   /** The interval between two checks of a condition being waited for. */

@@ -1,6 +1,5 @@
 package io.llmbroker.cli;
 
-import io.llmbroker.cli.bench.BenchCommand;
 import io.llmbroker.cli.client.BatchCommand;
 import io.llmbroker.cli.client.SubmitCommand;
 import io.llmbroker.cli.demo.DemoCommand;
@@ -8,7 +7,7 @@ import io.llmbroker.cli.local.LocalCommand;
 import io.llmbroker.cli.services.AuditArchiverCommand;
 import io.llmbroker.cli.services.CostAggregatorCommand;
 import io.llmbroker.cli.services.WorkerCommand;
-import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigException;
 import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,6 +17,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = LlmBrokerCommand.Version.class,
     description = "An asynchronous LLM gateway on Apache Kafka.",
+    footer = {"", "Benchmarks: llm-broker bench --help"},
     subcommands = {
         DemoCommand.class,
         LocalCommand.class,
@@ -26,7 +26,6 @@ import picocli.CommandLine.Command;
         AuditArchiverCommand.class,
         SubmitCommand.class,
         BatchCommand.class,
-        BenchCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {

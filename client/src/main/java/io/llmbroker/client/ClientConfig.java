@@ -1,7 +1,7 @@
 package io.llmbroker.client;
 
-import io.llmbroker.common.config.ConfigException;
-import io.llmbroker.common.config.ConfigFile;
+import io.llmbroker.runtime.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigFile;
 import io.llmbroker.schemas.Topics;
 import java.io.IOException;
 import java.io.Reader;

@@ -1,6 +1,6 @@
 package io.llmbroker.costs;
 
-import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigException;
 import io.llmbroker.costs.config.CostAggregatorConfig;
 import java.nio.file.Path;
 import java.util.Map;

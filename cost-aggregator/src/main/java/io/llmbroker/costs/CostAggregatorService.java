@@ -4,7 +4,7 @@ import io.llmbroker.costs.config.CostAggregatorConfig;
 import io.llmbroker.costs.query.CostQueryHandler;
 import io.llmbroker.costs.query.StreamsRollupSource;
 import io.llmbroker.costs.topology.CostTopology;
-import io.llmbroker.common.ops.OpsServer;
+import io.llmbroker.runtime.ops.OpsServer;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;

@@ -1,5 +1,6 @@
 package io.llmbroker.costs;
 
+import org.awaitility.Awaitility;
 import static io.llmbroker.costs.support.Usage.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -170,22 +171,9 @@ class CostAggregatorServiceTest {
   }
 
   /** Polls until the rows count {@code requests} in total: the job works asynchronously. */
-  private static List<CostRow> awaitRows(Supplier<List<CostRow>> query, long requests) throws InterruptedException {
-    long deadline = System.nanoTime() + DEADLINE.toNanos();
-    List<CostRow> rows = List.of();
-    while (System.nanoTime() < deadline) {
-      try {
-        rows = query.get();
-        if (rows.stream().mapToLong(CostRow::requests).sum() >= requests) {
-          return rows;
-        }
-      } catch (CostQueryException e) {
-        if (e.status() != 503) {
-          throw e;
-        }
-      }
-      Thread.sleep(POLL.toMillis());
-    }
-    throw new AssertionError("no " + requests + " requests within " + DEADLINE + "; last answer: " + rows);
+  private static List<CostRow> awaitRows(Supplier<List<CostRow>> query, long requests) {
+    return Awaitility.await("rows counting " + requests + " requests").atMost(DEADLINE).pollInterval(POLL)
+        .ignoreExceptionsMatching(e -> e instanceof CostQueryException q && q.status() == 503)
+        .until(query::get, rows -> rows.stream().mapToLong(CostRow::requests).sum() >= requests);
   }
 }

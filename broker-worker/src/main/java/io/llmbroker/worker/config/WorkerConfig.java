@@ -1,8 +1,8 @@
 package io.llmbroker.worker.config;
 
-import io.llmbroker.common.config.ConfigFile;
-import io.llmbroker.common.config.OpsSettings;
-import io.llmbroker.common.config.TopicSettings;
+import io.llmbroker.runtime.config.ConfigFile;
+import io.llmbroker.runtime.config.OpsSettings;
+import io.llmbroker.runtime.config.TopicSettings;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.worker.routing.RoutingConfig;
 import java.nio.file.Path;

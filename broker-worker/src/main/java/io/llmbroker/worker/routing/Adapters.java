@@ -1,6 +1,6 @@
 package io.llmbroker.worker.routing;
 
-import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigException;
 import io.llmbroker.worker.providers.ProviderAdapter;
 import io.llmbroker.worker.providers.anthropic.AnthropicAdapter;
 import io.llmbroker.worker.providers.gemini.GeminiAdapter;

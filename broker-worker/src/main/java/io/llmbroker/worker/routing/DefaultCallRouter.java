@@ -2,7 +2,7 @@ package io.llmbroker.worker.routing;
 
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.Priority;
-import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigException;
 import io.llmbroker.worker.limits.DelayScheduler;
 import io.llmbroker.worker.limits.Lane;
 import io.llmbroker.worker.limits.MinShares;

@@ -11,7 +11,7 @@ import java.util.Objects;
 /**
  * The {@code routing:} section of the worker's YAML: providers, deployments (one lane each),
  * aliases (ordered fallback lists), retry and cool-down policy, per-class minimum shares and the
- * price table. Bound by {@code io.llmbroker.common.config.ConfigFile}; every record validates
+ * price table. Bound by {@code io.llmbroker.runtime.config.ConfigFile}; every record validates
  * itself and every message names the bad value, so a bad file fails at start.
  *
  * <pre>

@@ -3,7 +3,7 @@ package io.llmbroker.worker.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.llmbroker.common.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,8 +3,8 @@ package io.llmbroker.worker.routing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.llmbroker.common.config.ConfigException;
-import io.llmbroker.common.config.ConfigFile;
+import io.llmbroker.runtime.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigFile;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmbroker.avro.ErrorClass;
 import io.llmbroker.avro.Priority;
-import io.llmbroker.common.config.ConfigFile;
+import io.llmbroker.runtime.config.ConfigFile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;

@@ -25,7 +25,7 @@ public final class ClientOptions {
   /**
    * The client config for {@code service}.
    *
-   * @throws io.llmbroker.common.config.ConfigException when the properties file cannot be read
+   * @throws io.llmbroker.runtime.config.ConfigException when the properties file cannot be read
    */
   ClientConfig clientConfig(String service, Map<String, String> env) {
     Map<String, String> kafka = new LinkedHashMap<>(readProperties());

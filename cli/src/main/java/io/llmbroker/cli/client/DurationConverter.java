@@ -1,6 +1,6 @@
 package io.llmbroker.cli.client;
 
-import io.llmbroker.common.config.Durations;
+import io.llmbroker.runtime.config.Durations;
 import java.time.Duration;
 import picocli.CommandLine.ITypeConverter;
 

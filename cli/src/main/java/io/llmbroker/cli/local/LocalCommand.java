@@ -1,5 +1,6 @@
 package io.llmbroker.cli.local;
 
+import io.llmbroker.runtime.local.LocalKafka;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package io.llmbroker.cli.local;
 
+import io.llmbroker.runtime.local.LocalKafka;
 import io.llmbroker.audit.AuditArchiverService;
 import io.llmbroker.audit.config.AuditArchiverConfig;
 import io.llmbroker.costs.CostAggregatorService;

@@ -1,5 +1,7 @@
 package io.llmbroker.cli.local;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.Awaitility;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmbroker.audit.AuditArchive;
@@ -137,14 +139,12 @@ class EndToEndTest {
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
-  private static boolean eventually(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(200);
+  private static boolean eventually(BooleanSupplier condition) {
+    try {
+      Awaitility.await().atMost(WAIT).until(condition::getAsBoolean);
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
     }
-    return false;
   }
 }

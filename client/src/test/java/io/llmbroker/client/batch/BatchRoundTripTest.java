@@ -1,5 +1,6 @@
 package io.llmbroker.client.batch;
 
+import org.awaitility.Awaitility;
 import static io.llmbroker.client.batch.BatchFileValidationTest.line;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -175,12 +176,9 @@ class BatchRoundTripTest {
     }
   }
 
-  private void awaitSeen(int n) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (responder.seen() < n) {
-      assertThat(System.nanoTime()).as("responder saw %d requests", n).isLessThan(deadline);
-      Thread.sleep(20);
-    }
+  private void awaitSeen(int n) {
+    Awaitility.await("responder saw " + n + " requests").atMost(WAIT).pollInterval(Duration.ofMillis(20))
+        .until(() -> responder.seen() >= n);
   }
 
   static List<JsonNode> readJsonl(Path file) throws Exception {

@@ -1,18 +1,15 @@
 package io.llmbroker.costs.config;
 
-import io.llmbroker.common.config.ConfigException;
-import io.llmbroker.common.config.ConfigFile;
-import io.llmbroker.common.config.OpsSettings;
-import io.llmbroker.common.config.TopicSettings;
-import io.llmbroker.schemas.serde.AvroSerdes;
+import io.llmbroker.runtime.config.ConfigException;
+import io.llmbroker.runtime.config.ConfigFile;
+import io.llmbroker.runtime.config.OpsSettings;
+import io.llmbroker.runtime.config.TopicSettings;
+import io.llmbroker.runtime.streams.StreamsSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler;
 
 /**
  * The cost aggregator's configuration, bound from YAML by {@link ConfigFile}:
@@ -39,7 +36,7 @@ public record CostAggregatorConfig(
   public CostAggregatorConfig {
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
     topics = topics == null ? TopicSettings.defaults() : topics;
-    streams = streams == null ? new StreamsSettings(null, null, null) : streams;
+    streams = StreamsSettings.withDefaults(streams, "cost-aggregator");
     rollup = rollup == null ? new RollupSettings(null, null, null, null) : rollup;
     ops = OpsSettings.withDefaultPort(ops, 8082);
     if (!kafka.containsKey("bootstrap.servers")) {
@@ -62,45 +59,14 @@ public record CostAggregatorConfig(
     return ConfigFile.resource(CostAggregatorConfig.class, "/" + BUNDLED_RESOURCE);
   }
 
-  /**
-   * The Kafka Streams properties of the job: the {@code kafka} section first, then the settings
-   * this job relies on (exactly-once, explicit internal names, bad records logged and sent to
-   * the dead-letter topic instead of stopping the job).
-   */
+  /** The Kafka Streams properties of the job: see {@link StreamsSettings#properties}. */
   public Properties streamsProperties() {
-    Properties props = new Properties();
-    props.putAll(kafka);
-    props.remove(AvroSerdes.SCHEMA_REGISTRY_URL);
-    props.put(StreamsConfig.APPLICATION_ID_CONFIG, streams.applicationId());
-    props.put(StreamsConfig.STATE_DIR_CONFIG, streams.stateDir().toString());
-    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, streams.commitInterval().toMillis());
-    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) topics.replicationFactor());
-    props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-    props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueProcessingExceptionHandler.class);
-    props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, topics.catalogue().dlq().name());
-    return props;
+    return streams.properties(kafka, topics);
   }
 
   /** The Kafka properties as a map, for admin clients and the serde factory. */
   public Map<String, Object> kafkaMap() {
     return new HashMap<>(kafka);
-  }
-
-  /** The Streams application's identity, local state and commit cadence. */
-  public record StreamsSettings(String applicationId, Path stateDir, Duration commitInterval) {
-    public StreamsSettings {
-      applicationId = applicationId == null ? "llm-broker-cost-aggregator" : applicationId;
-      stateDir = stateDir == null ? Path.of("data", "state", "cost-aggregator") : stateDir;
-      commitInterval = commitInterval == null ? Duration.ofSeconds(1) : commitInterval;
-      if (applicationId.isBlank()) {
-        throw new IllegalArgumentException("application-id must not be blank");
-      }
-      if (commitInterval.isNegative() || commitInterval.isZero()) {
-        throw new IllegalArgumentException("commit-interval must be > 0: " + commitInterval);
-      }
-    }
   }
 
   /**

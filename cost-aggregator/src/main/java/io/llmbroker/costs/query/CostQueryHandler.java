@@ -3,7 +3,7 @@ package io.llmbroker.costs.query;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
-import io.llmbroker.common.ops.OpsServer;
+import io.llmbroker.runtime.ops.OpsServer;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;

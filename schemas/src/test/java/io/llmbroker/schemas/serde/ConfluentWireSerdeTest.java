@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import io.llmbroker.avro.LlmResponse;
-import io.llmbroker.common.ops.OpsServer;
 import io.llmbroker.schemas.Samples;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -43,15 +42,15 @@ class ConfluentWireSerdeTest {
             schemasById.put(schemasById.size() + 1, schema);
             return schemasById.size();
           });
-      OpsServer.respond(ex, 200, "application/vnd.schemaregistry.v1+json", "{\"id\":" + id + "}");
+      respond(ex, 200, "application/vnd.schemaregistry.v1+json", "{\"id\":" + id + "}");
     });
     registry.createContext("/schemas/ids/", ex -> {
       int id = Integer.parseInt(ex.getRequestURI().getPath().substring("/schemas/ids/".length()));
       String schema = schemasById.get(id);
       if (schema == null) {
-        OpsServer.respond(ex, 404, "application/json", "{\"error_code\":40403,\"message\":\"Schema not found\"}");
+        respond(ex, 404, "application/json", "{\"error_code\":40403,\"message\":\"Schema not found\"}");
       } else {
-        OpsServer.respond(ex, 200, "application/json", JSON.createObjectNode().put("schema", schema).toString());
+        respond(ex, 200, "application/json", JSON.createObjectNode().put("schema", schema).toString());
       }
     });
     registry.start();
@@ -98,5 +97,15 @@ class ConfluentWireSerdeTest {
 
   private String url() {
     return "http://127.0.0.1:" + registry.getAddress().getPort();
+  }
+
+  private static void respond(com.sun.net.httpserver.HttpExchange exchange, int status, String contentType, String body)
+      throws IOException {
+    byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (var out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
   }
 }

@@ -1,0 +1,85 @@
+package io.llmbroker.bench;
+
+import io.llmbroker.worker.WorkerService;
+import io.llmbroker.worker.config.WorkerConfig;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Worker configs for the benchmarks, written as the YAML an operator would write, with one
+ * deployment named {@value #MODEL} served either by the simulated provider or by an
+ * OpenAI-compatible endpoint. Immutable; each {@code with...} returns a copy.
+ *
+ * @param kafka extra Kafka client properties for the worker's {@code kafka:} section
+ * @param provider the {@code providers.bench} entry, as YAML flow mapping text
+ * @param maxConcurrency the deployment's cap
+ * @param backlogPerClass {@code intake.backlog-per-class}; null for the product default
+ * @param opsPort {@code ops.port}
+ */
+record BenchWorkers(String bootstrapServers, String prefix, String workerId, Map<String, String> kafka, String provider,
+    int maxConcurrency, Integer backlogPerClass, int opsPort) {
+
+  /** The alias, deployment and model every benchmark request names. */
+  static final String MODEL = "bench";
+
+  /** A worker config against the simulated provider with a fixed latency and 20 output tokens. */
+  static BenchWorkers simulated(String bootstrapServers, String prefix, Duration latency, int maxConcurrency) {
+    String millis = latency.toMillis() + "ms";
+    return new BenchWorkers(bootstrapServers, prefix, "bench-worker-1", Map.of(),
+        "{type: simulated, latency: {min: " + millis + ", max: " + millis + "}, output-tokens: {min: 20, max: 20}}",
+        maxConcurrency, null, 0);
+  }
+
+  /** A worker config against an OpenAI-compatible endpoint whose key is in the variable {@code apiKeyEnv}. */
+  static BenchWorkers openAi(String bootstrapServers, String prefix, String baseUrl, String apiKeyEnv, int maxConcurrency) {
+    return new BenchWorkers(bootstrapServers, prefix, "bench-worker-1", Map.of(),
+        "{type: openai, base-url: \"" + baseUrl + "\", api-key-env: " + apiKeyEnv + "}", maxConcurrency, null, 0);
+  }
+
+  BenchWorkers withWorkerId(String id) {
+    return new BenchWorkers(bootstrapServers, prefix, id, kafka, provider, maxConcurrency, backlogPerClass, opsPort);
+  }
+
+  BenchWorkers withKafka(Map<String, String> properties) {
+    Map<String, String> merged = new LinkedHashMap<>(kafka);
+    merged.putAll(properties);
+    return new BenchWorkers(bootstrapServers, prefix, workerId, merged, provider, maxConcurrency, backlogPerClass, opsPort);
+  }
+
+  BenchWorkers withBacklogPerClass(int records) {
+    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider, maxConcurrency, records, opsPort);
+  }
+
+  /** This config with {@code /health} and {@code /metrics} on {@code port}; 0 (the default) picks a free one. */
+  BenchWorkers withOpsPort(int port) {
+    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider, maxConcurrency, backlogPerClass, port);
+  }
+
+  String yaml() {
+    StringBuilder y = new StringBuilder();
+    y.append("worker: {id: ").append(workerId).append("}\n");
+    y.append("kafka:\n  bootstrap.servers: \"").append(bootstrapServers).append("\"\n");
+    kafka.forEach((k, v) -> y.append("  ").append(k).append(": \"").append(v).append("\"\n"));
+    y.append("topics: {prefix: \"").append(prefix).append("\", partitions: 6, replication-factor: 1}\n");
+    // Port 0 unless told: several workers of one run, and a run next to a running worker, must not collide.
+    y.append("ops: {host: 127.0.0.1, port: ").append(opsPort).append("}\n");
+    y.append("intake: {drain-timeout: 5s");
+    if (backlogPerClass != null) {
+      y.append(", backlog-per-class: ").append(backlogPerClass);
+    }
+    y.append("}\n");
+    y.append("routing:\n");
+    y.append("  providers:\n    bench: ").append(provider).append('\n');
+    y.append("  deployments:\n    ").append(MODEL).append(": {provider: bench, model: ").append(MODEL)
+        .append("-model, max-concurrency: ").append(maxConcurrency).append("}\n");
+    y.append("  aliases:\n    ").append(MODEL).append(": [").append(MODEL).append("]\n");
+    y.append("  prices:\n    ").append(MODEL).append("-model: {input: \"0.15\", output: \"0.60\"}\n");
+    return y.toString();
+  }
+
+  /** Starts the worker in this JVM. */
+  WorkerService start(Map<String, String> env) {
+    return WorkerService.start(WorkerConfig.parse(yaml(), env), env);
+  }
+}
