@@ -3,6 +3,7 @@ package io.llmbroker.worker.routing;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.runtime.config.ConfigException;
+import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.worker.limits.DelayScheduler;
 import io.llmbroker.worker.limits.Lane;
 import io.llmbroker.worker.limits.MinShares;
@@ -20,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -73,7 +73,7 @@ public final class DefaultCallRouter implements CallRouter {
     Map<String, PriceTable.Price> prices = new HashMap<>();
     config.prices().forEach((model, p) -> prices.put(model, PriceTable.Price.ofUsdPerMillion(p.input(), p.cachedInput(), p.output())));
     this.context = new RouterContext(config, clock, scheduler,
-        new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff(), () -> ThreadLocalRandom.current().nextDouble()),
+        Backoff.exponential(config.retry().initialBackoff(), config.retry().maxBackoff()),
         new PriceTable(prices, meters), new RouterMetrics(meters));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     config.providers().forEach((name, provider) -> adapters.put(name, Adapters.create(name, provider, env, http, scheduler, clock)));
@@ -167,10 +167,9 @@ public final class DefaultCallRouter implements CallRouter {
 
   private Route newRoute(String name, String provider, String model, int maxConcurrency, Long rpm, Long tpm) {
     Lane lane = new Lane(name, maxConcurrency, rpm, tpm, shares, clock, DelayScheduler.of(scheduler), meters);
-    DeploymentHealth health = new DeploymentHealth(config.cooldown().afterFailures(),
-        config.cooldown().duration().toMillis(), () -> {
-          log.warn("deployment '{}' cooled down for {} after {} consecutive failures", name,
-              config.cooldown().duration(), config.cooldown().afterFailures());
+    DeploymentHealth health = new DeploymentHealth(name, config.cooldown().afterFailures(),
+        config.cooldown().duration(), clock, () -> {
+          log.warn("deployment '{}' cooled down for {}", name, config.cooldown().duration());
           context.metrics.cooldown(name);
         });
     return new Route(name, model, adapters.get(provider), lane, health, maxConcurrency, rpm, tpm);
