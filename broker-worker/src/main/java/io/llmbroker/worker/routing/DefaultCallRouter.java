@@ -35,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * <p>Model strings resolve as an alias, then a deployment name, then an allow-listed
  * {@code provider/model}: the deployment serving that provider and model when one is configured
  * (so the request shares its cap), else an implicit deployment created on first use with the
- * provider's limits (see {@link RoutingConfig}). Global caps: before the first {@link #assign} every lane has the deployment's full
- * cap; after it, the share of the partitions this worker owns (see
+ * provider's limits (see {@link RoutingConfig}). Global caps: before the first
+ * {@link #assign} every lane has the deployment's full cap; after it, the share of the partitions this worker owns (see
  * {@link io.llmbroker.worker.limits.CapDivision}). The Kafka side calls {@code assign} after a
  * rebalance, once revoked partitions have drained, so that the old and the new owner of a
  * partition do not both use its slots; calls still in flight keep their slots and only delay

@@ -403,4 +403,27 @@ class HttpRoutingTest {
     assertThat(outcome.attempts()).hasSize(2);
     assertThat(outcome.attempts().get(1).getStartedAt()).isGreaterThanOrEqualTo(endOf(outcome.attempts().get(0)) + 2000);
   }
+
+  @Test
+  void aDeploymentWhoseRateShareRoundsToZeroIsSkippedNotUnlimited() throws Exception {
+    RoutingConfig config = ConfigFile.parse("""
+        routing:
+          providers:
+            openai: {type: openai, base-url: %s, api-key-env: OPENAI_KEY}
+            anthropic: {type: anthropic, base-url: %s, api-key-env: ANTHROPIC_KEY}
+          deployments:
+            primary: {provider: openai, model: gpt-a, max-concurrency: 8, rpm: 1}
+            backup: {provider: anthropic, model: claude-b, max-concurrency: 8}
+          aliases:
+            smart: [primary, backup]
+        """.formatted(server.openAiBaseUrl(), server.baseUrl()), Worker.class, ENV).routing();
+    DefaultCallRouter router = router(config, Clock.systemUTC());
+    router.assign(Set.of(0), 2);
+
+    CallOutcome outcome = call(router, "r1", "smart", Long.MAX_VALUE);
+
+    assertThat(router.lane("primary").capacity()).isEqualTo(4);
+    assertThat(outcome.completion().orElseThrow().deployment()).isEqualTo("backup");
+    assertThat(modelsCalled()).containsExactly("claude-b");
+  }
 }
