@@ -119,7 +119,7 @@ public final class WorkerService implements AutoCloseable {
       opened.add(publisher);
 
       RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
-          config.intake().maxRequestBytes(), router::canRoute);
+          config.intake().maxRequestBytes(), router::routeProblem);
       RequestPipeline pipeline = new RequestPipeline(topics, serdes.serde(LlmRequest.class).deserializer(), validator,
           router, publisher, metrics, clock, workerId);
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),

@@ -12,6 +12,7 @@ import io.llmbroker.worker.routing.CallOutcome;
 import io.llmbroker.worker.routing.CallRouter;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
@@ -79,8 +80,8 @@ class OffsetCommitTest {
   private record HoldingRouter(CallRouter real, String heldId, CompletableFuture<Void> gate) implements CallRouter {
 
     @Override
-    public boolean canRoute(String model) {
-      return real.canRoute(model);
+    public Optional<String> routeProblem(String model) {
+      return real.routeProblem(model);
     }
 
     @Override

@@ -21,11 +21,20 @@ import java.util.concurrent.CompletableFuture;
  * with share {@code s} therefore gets at least a fraction {@code s} of admissions while it
  * waits, credit never builds up while it does not, and a class alone takes every slot.
  *
- * <p><b>Limits.</b> A slot is a permit released exactly once by {@link Ticket#release}. The TPM
- * budget is charged the estimated tokens at admission and corrected to the real usage on
- * release. When the head of the chosen class must wait for rate budget, the lane schedules one
- * wake-up instead of holding any thread; waiting requests are futures, not threads. Lanes are
- * independent, so a slow deployment never delays another.
+ * <p><b>Limits.</b> A slot is a permit released exactly once by {@link Ticket#release}. RPM and
+ * TPM are counted over a sliding 60 s window ({@link RateWindow}); the TPM budget is charged the
+ * estimated tokens at admission and corrected to the real usage on release. A budget of zero
+ * (a share that rounded down) admits nothing, like a capacity of zero. When the head of the
+ * chosen class must wait for token budget, the head of a higher class that fits is admitted
+ * instead, so an interactive request never waits behind a large lower-class request; a lower
+ * class never passes a higher one. While the lane is held ({@link #holdUntil}, a provider's
+ * {@code Retry-After}) it admits nothing. Waiting costs one scheduled wake-up, never a thread;
+ * waiting requests are futures. Lanes are independent, so a slow deployment never delays
+ * another.
+ *
+ * <p><b>Capacity.</b> Admission happens only while in-flight calls are below the capacity, so
+ * after {@link #resize} shrinks it no request is admitted until enough calls finished to be
+ * below the new capacity.
  *
  * <p>Thread-safe: state is guarded by the lane's monitor, and admitted futures are completed
  * outside it.
@@ -46,11 +55,12 @@ public final class Lane {
   @SuppressWarnings("unchecked")
   private final ArrayDeque<Ticket>[] queues = new ArrayDeque[] {new ArrayDeque<>(), new ArrayDeque<>(), new ArrayDeque<>()};
   private final int[] waiting = new int[3];
-  private final TokenBucket requests;
-  private final TokenBucket tokens;
+  private final RateWindow requests;
+  private final RateWindow tokens;
   private int capacity;
   private int inFlight;
-  private boolean wakeupPending;
+  private long heldUntil;
+  private long wakeupAt = Long.MAX_VALUE;
 
   /**
    * @param rpm requests per minute for this lane, or {@code null} for no limit
@@ -68,8 +78,8 @@ public final class Lane {
     for (Priority p : ORDER) {
       shares[p.ordinal()] = Math.round(minShares.of(p) * ONE);
     }
-    this.requests = rpm == null ? null : new TokenBucket(rpm, clock);
-    this.tokens = tpm == null ? null : new TokenBucket(tpm, clock);
+    this.requests = rpm == null ? null : new RateWindow(rpm, clock);
+    this.tokens = tpm == null ? null : new RateWindow(tpm, clock);
     Gauge.builder("llm_broker_lane_in_flight", this, Lane::inFlight)
         .description("provider calls holding a slot of the lane").tag("deployment", name).register(meters);
     Gauge.builder("llm_broker_lane_capacity", this, Lane::capacity)
@@ -103,7 +113,7 @@ public final class Lane {
 
   /**
    * Sets this worker's share of the deployment after a rebalance. Calls in flight keep their
-   * slots; when the capacity shrank below them, no request is admitted until enough finish.
+   * slots; while they are at or above the new capacity, no request is admitted.
    */
   public void resize(int newCapacity, Long rpm, Long tpm) {
     if (newCapacity < 0) {
@@ -125,6 +135,27 @@ public final class Lane {
     return capacity;
   }
 
+  /** False when this worker's share of the cap, the RPM or the TPM is zero: the lane admits nothing. */
+  public synchronized boolean hasShare() {
+    return capacity > 0 && (requests == null || !requests.zero()) && (tokens == null || !tokens.zero());
+  }
+
+  /**
+   * Admits nothing before {@code epochMillis} (a provider's {@code Retry-After}); an earlier
+   * time than the current hold is ignored. Waiting requests keep their places.
+   */
+  public void holdUntil(long epochMillis) {
+    synchronized (this) {
+      heldUntil = Math.max(heldUntil, epochMillis);
+    }
+    dispatch();
+  }
+
+  /** Millis the lane is still held for; 0 when it is not. */
+  public synchronized long heldFor() {
+    return Math.max(0, heldUntil - clock.millis());
+  }
+
   public synchronized int inFlight() {
     return inFlight;
   }
@@ -135,46 +166,76 @@ public final class Lane {
 
   private void dispatch() {
     List<Ticket> admitted = new ArrayList<>();
-    long wakeIn = 0;
+    long wakeIn = Long.MAX_VALUE;
+    long wakeAt = Long.MAX_VALUE;
     synchronized (this) {
+      long now = clock.millis();
       while (inFlight < capacity) {
+        if (now < heldUntil) {
+          wakeIn = heldUntil - now;
+          break;
+        }
         Priority chosen = choose();
         if (chosen == null) {
           break;
         }
-        Ticket head = queues[chosen.ordinal()].peekFirst();
-        long wait = Math.max(requests == null ? 0 : requests.waitMillis(1),
-            tokens == null ? 0 : tokens.waitMillis(head.estimatedTokens));
+        Priority next = chosen;
+        long wait = budgetWait(chosen);
         if (wait > 0) {
-          if (!wakeupPending && wait != Long.MAX_VALUE) {
-            wakeupPending = true;
-            wakeIn = wait;
+          next = null;
+          for (Priority higher : ORDER) {
+            if (higher == chosen) {
+              break;
+            }
+            long higherWait = queues[higher.ordinal()].isEmpty() ? Long.MAX_VALUE : budgetWait(higher);
+            if (higherWait == 0) {
+              next = higher;
+              break;
+            }
+            wait = Math.min(wait, higherWait);
           }
+        }
+        if (next == null) {
+          wakeIn = wait;
           break;
         }
-        queues[chosen.ordinal()].pollFirst();
-        waiting[chosen.ordinal()]--;
+        Ticket head = queues[next.ordinal()].pollFirst();
+        waiting[next.ordinal()]--;
         if (requests != null) {
           requests.take(1);
         }
         if (tokens != null) {
-          head.chargedTokens = tokens.take(head.estimatedTokens);
+          head.tokenCharge = tokens.take(head.estimatedTokens);
         }
-        settleCredits(chosen);
+        settleCredits(next);
         head.state = State.ADMITTED;
         inFlight++;
         admitted.add(head);
       }
+      if (wakeIn != Long.MAX_VALUE && now + wakeIn < wakeupAt) {
+        wakeupAt = now + wakeIn;
+        wakeAt = wakeupAt;
+      }
     }
-    if (wakeIn > 0) {
+    if (wakeAt != Long.MAX_VALUE) {
+      long at = wakeAt;
       scheduler.schedule(Duration.ofMillis(wakeIn), () -> {
         synchronized (this) {
-          wakeupPending = false;
+          if (wakeupAt == at) {
+            wakeupAt = Long.MAX_VALUE;
+          }
         }
         dispatch();
       });
     }
     admit(admitted);
+  }
+
+  /** Millis until the head of {@code p} fits the rate budgets; 0 when it does now. */
+  private long budgetWait(Priority p) {
+    Ticket head = queues[p.ordinal()].peekFirst();
+    return Math.max(requests == null ? 0 : requests.waitMillis(1),
+        tokens == null ? 0 : tokens.waitMillis(head.estimatedTokens));
   }
 
   /**
@@ -250,7 +311,7 @@ public final class Lane {
       ticket.state = State.RELEASED;
       inFlight--;
       if (tokens != null && actualTokens >= 0) {
-        tokens.adjust(actualTokens - ticket.chargedTokens);
+        tokens.adjust(ticket.tokenCharge, actualTokens);
       }
     }
     dispatch();
@@ -263,7 +324,7 @@ public final class Lane {
     private final Priority priority;
     private final long estimatedTokens;
     private final CompletableFuture<Void> admitted = new CompletableFuture<>();
-    private long chargedTokens;
+    private RateWindow.Charge tokenCharge;
     private State state = State.WAITING;
 
     private Ticket(Priority priority, long estimatedTokens) {

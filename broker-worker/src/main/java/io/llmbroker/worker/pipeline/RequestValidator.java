@@ -3,7 +3,7 @@ package io.llmbroker.worker.pipeline;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.schemas.Topics;
 import java.util.Optional;
-import java.util.function.Predicate;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -14,17 +14,17 @@ public final class RequestValidator {
 
   private final Pattern replyToAllow;
   private final int maxRequestBytes;
-  private final Predicate<String> routable;
+  private final Function<String, Optional<String>> routeProblem;
 
   /**
    * @param replyToAllow {@code reply_to} must match it entirely (and be a valid service name)
    * @param maxRequestBytes the largest encoded request accepted
-   * @param routable whether a model string names something the router serves
+   * @param routeProblem why the router cannot serve a model string, empty when it can
    */
-  public RequestValidator(Pattern replyToAllow, int maxRequestBytes, Predicate<String> routable) {
+  public RequestValidator(Pattern replyToAllow, int maxRequestBytes, Function<String, Optional<String>> routeProblem) {
     this.replyToAllow = replyToAllow;
     this.maxRequestBytes = maxRequestBytes;
-    this.routable = routable;
+    this.routeProblem = routeProblem;
   }
 
   /** Why the request cannot be served, or empty when it can. */
@@ -45,10 +45,7 @@ public final class RequestValidator {
     if (request.getMessages() == null || request.getMessages().isEmpty()) {
       return Optional.of("messages must not be empty");
     }
-    if (!routable.test(request.getModel())) {
-      return Optional.of("unknown model: '" + request.getModel() + "' is neither a configured alias nor provider/model");
-    }
-    return Optional.empty();
+    return routeProblem.apply(request.getModel());
   }
 
   /** True when a response can go to {@code llm.responses.<replyTo>}. */

@@ -2,6 +2,7 @@ package io.llmbroker.worker.routing;
 
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.Priority;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,8 +16,11 @@ import java.util.concurrent.CompletableFuture;
  */
 public interface CallRouter extends AutoCloseable {
 
-  /** True when {@code model} is a configured alias or a {@code provider/model} this worker can serve. */
-  boolean canRoute(String model);
+  /**
+   * Why {@code model} cannot be routed, naming the rule it breaks; empty when it is a configured
+   * alias or deployment, or an allowed {@code provider/model}.
+   */
+  Optional<String> routeProblem(String model);
 
   /**
    * Runs the request to its final outcome.

@@ -1,8 +1,11 @@
 package io.llmbroker.worker.routing;
 
+import io.llmbroker.avro.ErrorClass;
+import io.llmbroker.avro.ErrorInfo;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.runtime.config.ConfigException;
+import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.worker.limits.DelayScheduler;
 import io.llmbroker.worker.limits.Lane;
 import io.llmbroker.worker.limits.MinShares;
@@ -16,11 +19,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +32,11 @@ import org.slf4j.LoggerFactory;
  * The worker's {@link CallRouter}: one {@link Lane} per deployment, adapters built from the
  * routing config, retries, fallbacks and cool-downs as described on {@link Execution}.
  *
- * <p>Model strings resolve as an alias, then a deployment name, then {@code provider/model}
- * (an implicit deployment of a configured provider, created on first use with the provider's
- * limits). Global caps: before the first {@link #assign} every lane has the deployment's full
- * cap; after it, the share of the partitions this worker owns (see
+ * <p>Model strings resolve as an alias, then a deployment name, then an allow-listed
+ * {@code provider/model}: the deployment serving that provider and model when one is configured
+ * (so the request shares its cap), else an implicit deployment created on first use with the
+ * provider's limits (see {@link RoutingConfig}). Global caps: before the first
+ * {@link #assign} every lane has the deployment's full cap; after it, the share of the partitions this worker owns (see
  * {@link io.llmbroker.worker.limits.CapDivision}). The Kafka side calls {@code assign} after a
  * rebalance, once revoked partitions have drained, so that the old and the new owner of a
  * partition do not both use its slots; calls still in flight keep their slots and only delay
@@ -73,7 +77,7 @@ public final class DefaultCallRouter implements CallRouter {
     Map<String, PriceTable.Price> prices = new HashMap<>();
     config.prices().forEach((model, p) -> prices.put(model, PriceTable.Price.ofUsdPerMillion(p.input(), p.cachedInput(), p.output())));
     this.context = new RouterContext(config, clock, scheduler,
-        new Backoff(config.retry().initialBackoff(), config.retry().maxBackoff(), () -> ThreadLocalRandom.current().nextDouble()),
+        Backoff.exponential(config.retry().initialBackoff(), config.retry().maxBackoff()),
         new PriceTable(prices, meters), new RouterMetrics(meters));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     config.providers().forEach((name, provider) -> adapters.put(name, Adapters.create(name, provider, env, http, scheduler, clock)));
@@ -82,19 +86,27 @@ public final class DefaultCallRouter implements CallRouter {
   }
 
   @Override
-  public boolean canRoute(String model) {
-    return !resolve(model).isEmpty();
+  public Optional<String> routeProblem(String model) {
+    if (!resolve(model).isEmpty()) {
+      return Optional.empty();
+    }
+    int slash = model == null ? -1 : model.indexOf('/');
+    if (slash > 0 && config.providers().containsKey(model.substring(0, slash))) {
+      return Optional.of("model '" + model + "' is not allowed: provider/model routes must be listed in"
+          + " routing.allow-implicit " + config.allowImplicit());
+    }
+    return Optional.of("unknown model: '" + model + "' is neither a configured alias, a deployment nor an"
+        + " allowed provider/model");
   }
 
   @Override
   public CompletableFuture<CallOutcome> call(LlmRequest request, Priority priority, long deadlineMillis) {
     List<Route> candidates = resolve(request.getModel());
     if (candidates.isEmpty()) {
-      return CompletableFuture.completedFuture(new CallOutcome(java.util.Optional.empty(),
-          java.util.Optional.of(io.llmbroker.avro.ErrorInfo.newBuilder()
-              .setErrorClass(io.llmbroker.avro.ErrorClass.CALLER_FAULT)
-              .setMessage("no route for model '" + request.getModel() + "'").build()),
-          List.of(), java.util.Optional.empty(), 0));
+      return CompletableFuture.completedFuture(new CallOutcome(Optional.empty(),
+          Optional.of(ErrorInfo.newBuilder().setErrorClass(ErrorClass.CALLER_FAULT)
+              .setMessage(routeProblem(request.getModel()).orElse("no route")).build()),
+          List.of(), Optional.empty(), 0));
     }
     return new Execution(context, request, priority == null ? Priority.STANDARD : priority, deadlineMillis, candidates).start();
   }
@@ -150,12 +162,18 @@ public final class DefaultCallRouter implements CallRouter {
     }
     String providerName = model.substring(0, slash);
     RoutingConfig.Provider provider = config.providers().get(providerName);
-    if (provider == null) {
+    if (provider == null || !config.implicitAllowed(model)) {
       return List.of();
+    }
+    String modelName = model.substring(slash + 1);
+    for (var d : config.deployments().entrySet()) {
+      if (d.getValue().provider().equals(providerName) && d.getValue().model().equals(modelName)) {
+        return List.of(routes.get(d.getKey()));
+      }
     }
     return List.of(routes.computeIfAbsent(model, name -> {
       synchronized (routes) {
-        Route r = newRoute(name, providerName, model.substring(slash + 1), provider.maxConcurrency(), provider.rpm(), provider.tpm());
+        Route r = newRoute(name, providerName, modelName, provider.maxConcurrency(), provider.rpm(), provider.tpm());
         Assignment a = assignment;
         if (a != null) {
           r.assign(a.partitions(), a.total());
@@ -167,10 +185,9 @@ public final class DefaultCallRouter implements CallRouter {
 
   private Route newRoute(String name, String provider, String model, int maxConcurrency, Long rpm, Long tpm) {
     Lane lane = new Lane(name, maxConcurrency, rpm, tpm, shares, clock, DelayScheduler.of(scheduler), meters);
-    DeploymentHealth health = new DeploymentHealth(config.cooldown().afterFailures(),
-        config.cooldown().duration().toMillis(), () -> {
-          log.warn("deployment '{}' cooled down for {} after {} consecutive failures", name,
-              config.cooldown().duration(), config.cooldown().afterFailures());
+    DeploymentHealth health = new DeploymentHealth(name, config.cooldown().afterFailures(),
+        config.cooldown().duration(), clock, () -> {
+          log.warn("deployment '{}' cooled down for {}", name, config.cooldown().duration());
           context.metrics.cooldown(name);
         });
     return new Route(name, model, adapters.get(provider), lane, health, maxConcurrency, rpm, tpm);

@@ -5,6 +5,7 @@ import io.llmbroker.avro.ErrorClass;
 import io.llmbroker.avro.ErrorInfo;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.Priority;
+import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.worker.limits.Lane;
 import io.llmbroker.worker.providers.ProviderCall;
 import io.llmbroker.worker.providers.ProviderException;
@@ -20,10 +21,23 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One request on its way through its routes. The pipeline, in order: skip a cooling
- * deployment; queue in its lane by priority; call with the attempt timeout (bounded by the
- * deadline); on success price and finish; on failure switch on the class: caller faults finish,
- * credential and quota failures fall back at once, retryable ones wait out a backoff without a
- * slot and queue again, then fall back. The deadline stops everything.
+ * deployment, or one this worker owns no share of; decide about a deployment held by a
+ * provider's {@code Retry-After}; queue in its lane by priority; call with the attempt timeout
+ * (bounded by the deadline); on success price and finish; on failure switch on the class: caller
+ * faults finish, credential and quota failures fall back at once, retryable ones wait out a
+ * backoff without a slot and queue again, then fall back. The deadline stops everything.
+ *
+ * <p><b>Retry-After.</b> A provider's {@code Retry-After} holds the deployment's lane for every
+ * request of this worker, not only the one that saw it. A hold no longer than {@code max-backoff}
+ * is waited out in the lane queue. A longer one is honoured up to the deadline: a batch request
+ * waits while the hold ends before its deadline (and falls back otherwise); a standard one falls
+ * back when a later deployment remains and waits otherwise; an interactive one falls back, or
+ * fails {@code RATE_LIMITED} naming the wait.
+ *
+ * <p>The delay between attempts comes from the shared {@link Backoff} (a Resilience4j interval
+ * function). Resilience4j's {@code Retry} is not used for the loop itself: it drives one call,
+ * while here every attempt gives its lane slot back, queues again by priority, and interleaves
+ * with fallbacks, deadlines and deployment-wide holds.
  *
  * <p>Steps run on whichever thread completed the previous one; each step touches the state
  * only after the previous step is done, so no two threads use it at once. Cancelling the
@@ -60,31 +74,25 @@ final class Execution {
     return outcome;
   }
 
-  /** Tries the current route, or the next one that is not cooling down. */
+  /** Tries the current route, or the next one that can take the request. */
   private void step() {
     if (outcome.isDone()) {
       return;
     }
     try {
-      while (routeIndex < routes.size() && !usable(routeIndex)) {
-        routeIndex++;
-        triesOnRoute = 0;
-      }
-      if (routeIndex >= routes.size()) {
-        finishFailed(lastError != null ? lastError.toErrorInfo()
-            : info(ErrorClass.TRANSIENT, "every deployment for model '" + request.getModel() + "' is cooling down"));
-        return;
-      }
-      if (ctx.clock.millis() >= deadline) {
-        routes.get(routeIndex).health.abandoned();
-        finishDeadline();
+      if (!selectRoute()) {
         return;
       }
       Route route = routes.get(routeIndex);
+      if (ctx.clock.millis() >= deadline) {
+        route.health.abandoned();
+        finishDeadline();
+        return;
+      }
       Lane.Ticket ticket = route.lane.acquire(priority, estimatedTokens);
       outcome.whenComplete((done, error) -> {
-        if (outcome.isCancelled()) {
-          ticket.cancel();
+        if (outcome.isCancelled() && ticket.cancel()) {
+          route.health.abandoned();
         }
       });
       Future<?> expiry = deadline == Long.MAX_VALUE ? null
@@ -100,6 +108,7 @@ final class Execution {
         }
         if (outcome.isDone()) {
           ticket.release(0);
+          route.health.abandoned();
           return;
         }
         try {
@@ -115,16 +124,49 @@ final class Execution {
   }
 
   /**
-   * A route is skipped while cooling down, and while this worker owns none of its slots
-   * (fewer slots than partitions) as long as a later route remains: better another deployment
-   * now than a wait for a rebalance.
+   * Moves to the first route from the current one that can take the request, having reserved
+   * its breaker permission; false when the request finished instead.
    */
-  private boolean usable(int index) {
-    Route route = routes.get(index);
-    if (index < routes.size() - 1 && route.lane.capacity() == 0) {
-      return false;
+  private boolean selectRoute() {
+    for (; routeIndex < routes.size(); routeIndex++, triesOnRoute = 0) {
+      Route route = routes.get(routeIndex);
+      boolean last = routeIndex == routes.size() - 1;
+      // better another deployment now than a wait for a rebalance
+      if (!last && !route.lane.hasShare()) {
+        continue;
+      }
+      long held = route.lane.heldFor();
+      if (held > ctx.backoff.max().toMillis()) {
+        boolean endsInTime = ctx.clock.millis() + held < deadline;
+        ProviderException limited = rateLimited(route, held);
+        if (!last && !(priority == Priority.BATCH && endsInTime)) {
+          if (triesOnRoute > 0) {
+            ctx.metrics.fallback(route, ErrorClass.RATE_LIMITED);
+          }
+          lastError = limited;
+          continue;
+        }
+        if (priority == Priority.INTERACTIVE || !endsInTime) {
+          finishFailed(limited.toErrorInfo());
+          return false;
+        }
+      }
+      if (route.health.tryEnter()) {
+        return true;
+      }
     }
-    return route.health.tryEnter(ctx.clock.millis());
+    finishFailed(lastError != null ? lastError.toErrorInfo()
+        : info(ErrorClass.TRANSIENT, "every deployment for model '" + request.getModel() + "' is cooling down"));
+    return false;
+  }
+
+  private ProviderException rateLimited(Route route, long heldMillis) {
+    String why = priority == Priority.INTERACTIVE
+        ? "an interactive request waits at most max-backoff (" + ctx.backoff.max().toMillis() + " ms)"
+        : "the request's deadline comes first";
+    return new ProviderException(ErrorClass.RATE_LIMITED, "deployment '" + route.deployment
+        + "' asked to wait another " + heldMillis + " ms (Retry-After); " + why, null, null,
+        Duration.ofMillis(heldMillis));
   }
 
   private void call(Route route, Lane.Ticket ticket) {
@@ -190,7 +232,7 @@ final class Execution {
     } else {
       ticket.release(-1);
       ProviderException failure = ProviderException.of(error);
-      route.health.failed(failure.errorClass(), ctx.clock.millis());
+      route.health.failed(failure.errorClass());
       attempts.add(attempt(number, route, started, duration, failure.toErrorInfo(), failure.httpStatus().orElse(null)));
       ctx.metrics.latency(route, false, nanos);
       ctx.metrics.error(route, failure.errorClass());
@@ -202,13 +244,21 @@ final class Execution {
     lastError = failure;
     switch (failure.errorClass()) {
       case RATE_LIMITED, TRANSIENT, TIMEOUT -> {
-        if (triesOnRoute < ctx.config.retry().maxAttempts() && ctx.backoff.worthWaiting(failure.retryAfter())) {
-          Duration delay = ctx.backoff.delay(triesOnRoute, failure.retryAfter());
-          if (ctx.clock.millis() + delay.toMillis() < deadline) {
-            ctx.metrics.retry(route, failure.errorClass());
-            ctx.scheduler.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
-            return;
-          }
+        failure.retryAfter().ifPresent(wait -> route.lane.holdUntil(ctx.clock.millis() + wait.toMillis()));
+        if (triesOnRoute >= ctx.config.retry().maxAttempts()) {
+          fallBack(route, failure);
+          return;
+        }
+        if (failure.retryAfter().filter(wait -> wait.compareTo(ctx.backoff.max()) > 0).isPresent()) {
+          // the lane hold now decides: wait in the queue, fall back or fail
+          step();
+          return;
+        }
+        Duration delay = ctx.backoff.delay(triesOnRoute, failure.retryAfter());
+        if (ctx.clock.millis() + delay.toMillis() < deadline) {
+          ctx.metrics.retry(route, failure.errorClass());
+          ctx.scheduler.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
+          return;
         }
         fallBack(route, failure);
       }

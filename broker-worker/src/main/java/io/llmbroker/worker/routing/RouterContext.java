@@ -1,5 +1,6 @@
 package io.llmbroker.worker.routing;
 
+import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.worker.pricing.PriceTable;
 import java.time.Clock;
 import java.util.concurrent.ScheduledExecutorService;

@@ -47,7 +47,7 @@ final class RouterMetrics {
   }
 
   void cooldown(String deployment) {
-    Counter.builder("llm_broker_cooldowns").description("times a deployment was cooled down after repeated failures")
+    Counter.builder("llm_broker_cooldowns").description("times a deployment was cooled down: repeated failures, a credential failure or a failed probe")
         .tag("deployment", deployment).register(meters).increment();
   }
 

@@ -26,14 +26,17 @@ import java.util.Objects;
  *     sim-fast: {provider: sim, model: sim-fast-1, max-concurrency: 64, rpm: 6000, tpm: 2000000}
  *   aliases:
  *     fast: [sim-fast]
+ *   allow-implicit: [openai/gpt-4o-mini]
  *   prices:
  *     sim-fast-1: {input: "0.15", output: "0.60", cached-input: "0.075"}
  * </pre>
  *
  * <p>A model string is resolved as an alias first, then as a deployment name, then as
- * {@code provider/model}: the latter routes to an implicit deployment of a configured provider
- * that takes its limits from the provider's {@code max-concurrency}, {@code rpm}, {@code tpm}.
- * Immutable and thread-safe.
+ * {@code provider/model} of a configured provider, which only {@code allow-implicit} admits:
+ * exact {@code provider/model} entries, or {@code provider/*} for every model of a provider.
+ * An allowed {@code provider/model} that a deployment serves uses that deployment (and its
+ * cap); any other routes to an implicit deployment that takes its limits from the provider's
+ * {@code max-concurrency}, {@code rpm}, {@code tpm}. Immutable and thread-safe.
  */
 public record RoutingConfig(
     MinShare minShare,
@@ -42,6 +45,7 @@ public record RoutingConfig(
     Map<String, Provider> providers,
     Map<String, Deployment> deployments,
     Map<String, List<String>> aliases,
+    List<String> allowImplicit,
     Map<String, Price> prices) {
 
   public RoutingConfig {
@@ -72,11 +76,29 @@ public record RoutingConfig(
       a.setValue(List.copyOf(a.getValue()));
     }
     aliases = Map.copyOf(aliases);
+    allowImplicit = allowImplicit == null ? List.of() : List.copyOf(allowImplicit);
+    for (String route : allowImplicit) {
+      int slash = route.indexOf('/');
+      if (slash <= 0 || slash == route.length() - 1) {
+        throw new IllegalArgumentException("allow-implicit entries must be provider/model or provider/*: '" + route + "'");
+      }
+      if (!providers.containsKey(route.substring(0, slash))) {
+        throw new IllegalArgumentException("allow-implicit entry '" + route + "' names unknown provider '"
+            + route.substring(0, slash) + "' (known: " + providers.keySet() + ")");
+      }
+    }
+  }
+
+  /** Whether {@code allow-implicit} admits the {@code provider/model} string {@code model}. */
+  public boolean implicitAllowed(String model) {
+    int slash = model.indexOf('/');
+    return allowImplicit.contains(model)
+        || (slash > 0 && allowImplicit.contains(model.substring(0, slash + 1) + "*"));
   }
 
   /** A config with no providers: routes nothing. */
   public static RoutingConfig empty() {
-    return new RoutingConfig(null, null, null, null, null, null, null);
+    return new RoutingConfig(null, null, null, null, null, null, null, null);
   }
 
   private static <V> Map<String, V> copy(Map<String, V> map) {

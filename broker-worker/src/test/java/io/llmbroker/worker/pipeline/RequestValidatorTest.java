@@ -6,6 +6,7 @@ import io.llmbroker.avro.ChatMessage;
 import io.llmbroker.avro.ContentPart;
 import io.llmbroker.avro.LlmRequest;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +20,8 @@ class RequestValidatorTest {
 
   @Test
   void theValidatorNamesTheFirstProblem() {
-    RequestValidator validator = new RequestValidator(Pattern.compile("[a-z]+"), 100, "fast"::equals);
+    RequestValidator validator = new RequestValidator(Pattern.compile("[a-z]+"), 100,
+        model -> model.equals("fast") ? Optional.empty() : Optional.of("unknown model: '" + model + "'"));
 
     assertThat(validator.problem(REQUEST, 50)).isEmpty();
     assertThat(validator.problem(REQUEST, 101)).hasValueSatisfying(p -> assertThat(p).contains("101 bytes"));

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -78,7 +79,16 @@ class HttpRoutingTest {
   }
 
   private static CallOutcome call(CallRouter router, String id, String model, long deadline) throws Exception {
-    return router.call(Requests.request(id, model, "hello " + id), Priority.STANDARD, deadline).get(30, TimeUnit.SECONDS);
+    return call(router, id, model, Priority.STANDARD, deadline);
+  }
+
+  private static CallOutcome call(CallRouter router, String id, String model, Priority priority, long deadline)
+      throws Exception {
+    return router.call(Requests.request(id, model, "hello " + id), priority, deadline).get(30, TimeUnit.SECONDS);
+  }
+
+  private static long endOf(Attempt a) {
+    return a.getStartedAt() + a.getDurationMs();
   }
 
   private List<String> modelsCalled() {
@@ -302,5 +312,118 @@ class HttpRoutingTest {
     assertThat(afterwards.completion()).as("the withdrawn request gave its queue place back").isPresent();
     assertThat(server.received()).extracting(r -> r.json().path("messages").get(0).path("content").asText())
         .containsExactly("first", "hello r3");
+  }
+
+  @Test
+  void aProbeWithdrawnWhileQueuedLetsTheNextRequestProbe() throws Exception {
+    MutableClock clock = new MutableClock(System.currentTimeMillis());
+    DefaultCallRouter router = router(config("{max-attempts: 1, initial-backoff: 1ms}",
+        "{after-failures: 1, duration: 30s}", 8), clock);
+    server.enqueue(Api.OPENAI, FakeReply.openAiError(500, "server_error", null, "boom"));
+    call(router, "r1", "slowpoke", Long.MAX_VALUE);
+    clock.advance(Duration.ofSeconds(31));
+    router.assign(Set.of(0), 2);
+    CompletableFuture<CallOutcome> probe =
+        router.call(Requests.request("r2", "slowpoke", "probe"), Priority.STANDARD, Long.MAX_VALUE);
+    assertThat(router.lane("slow").queued(Priority.STANDARD)).as("the probe waits: this worker owns no slot").isEqualTo(1);
+
+    probe.cancel(false);
+    router.assign(Set.of(0, 1), 2);
+    CallOutcome next = call(router, "r3", "slowpoke", Long.MAX_VALUE);
+
+    assertThat(next.completion().orElseThrow().deployment()).isEqualTo("slow");
+  }
+
+  @Test
+  void aCredentialFailureCoolsTheDeploymentAtOnce() throws Exception {
+    DefaultCallRouter router = router(config(), Clock.systemUTC());
+    server.enqueue(Api.OPENAI, FakeReply.openAiError(401, "invalid_request_error", "invalid_api_key", "bad key"));
+    call(router, "r1", "smart", Long.MAX_VALUE);
+    server.resetStats();
+
+    CallOutcome next = call(router, "r2", "smart", Long.MAX_VALUE);
+
+    assertThat(next.completion().orElseThrow().deployment()).isEqualTo("backup");
+    assertThat(modelsCalled()).containsExactly("claude-b");
+    assertThat(meters.get("llm_broker_cooldowns").tag("deployment", "primary").counter().count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aRetryAfterHoldsTheDeploymentForEveryRequestOfTheWorker() throws Exception {
+    DefaultCallRouter router = router(config(), Clock.systemUTC());
+    server.enqueue(Api.OPENAI, FakeReply.openAiError(429, "requests", "rate_limit_exceeded", "wait").header("retry-after", "1"));
+    CompletableFuture<CallOutcome> first =
+        router.call(Requests.request("r1", "primary", "first"), Priority.STANDARD, Long.MAX_VALUE);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> router.lane("primary").heldFor() > 0);
+
+    CallOutcome other = call(router, "r2", "primary", Long.MAX_VALUE);
+
+    Attempt limited = first.get(30, TimeUnit.SECONDS).attempts().get(0);
+    assertThat(other.completion()).isPresent();
+    assertThat(other.attempts()).hasSize(1);
+    assertThat(other.attempts().get(0).getStartedAt()).isGreaterThanOrEqualTo(endOf(limited) + 1000);
+  }
+
+  @Test
+  void anInteractiveRequestFallsBackFromALongRetryAfterAndLaterOnesSkipTheDeployment() throws Exception {
+    DefaultCallRouter router = router(config(), Clock.systemUTC());
+    server.enqueue(Api.OPENAI, FakeReply.openAiError(429, "requests", "rate_limit_exceeded", "wait").header("retry-after", "60"));
+
+    CallOutcome first = call(router, "r1", "smart", Priority.INTERACTIVE, Long.MAX_VALUE);
+    server.resetStats();
+    CallOutcome later = call(router, "r2", "smart", Priority.STANDARD, Long.MAX_VALUE);
+
+    assertThat(first.attempts()).extracting(Attempt::getDeployment).containsExactly("primary", "backup");
+    assertThat(later.completion().orElseThrow().deployment()).isEqualTo("backup");
+    assertThat(modelsCalled()).containsExactly("claude-b");
+  }
+
+  @Test
+  void anInteractiveRequestWithNoFallbackFailsRateLimitedNamingTheWait() throws Exception {
+    DefaultCallRouter router = router(config(), Clock.systemUTC());
+    server.enqueue(Api.OPENAI, FakeReply.openAiError(429, "requests", "rate_limit_exceeded", "wait").header("retry-after", "60"));
+
+    CallOutcome outcome = call(router, "r1", "primary", Priority.INTERACTIVE, Long.MAX_VALUE);
+
+    assertThat(outcome.error().orElseThrow().getErrorClass()).isEqualTo(ErrorClass.RATE_LIMITED);
+    assertThat(outcome.error().get().getMessage()).contains("'primary'").contains("Retry-After").contains("max-backoff");
+    assertThat(outcome.error().get().getMessage()).containsPattern("wait another 5\\d{4} ms");
+    assertThat(outcome.attempts()).hasSize(1);
+  }
+
+  @Test
+  void aBatchRequestWaitsOutARetryAfterLongerThanMaxBackoffWithinItsDeadline() throws Exception {
+    DefaultCallRouter router = router(config("{max-attempts: 2, initial-backoff: 1ms, max-backoff: 500ms}",
+        "{after-failures: 5, duration: 30s}", 8), Clock.systemUTC());
+    server.enqueue(Api.OPENAI, FakeReply.openAiError(429, "requests", "rate_limit_exceeded", "wait").header("retry-after", "2"));
+
+    CallOutcome outcome = call(router, "r1", "smart", Priority.BATCH, System.currentTimeMillis() + 20_000);
+
+    assertThat(outcome.completion().orElseThrow().deployment()).isEqualTo("primary");
+    assertThat(outcome.attempts()).hasSize(2);
+    assertThat(outcome.attempts().get(1).getStartedAt()).isGreaterThanOrEqualTo(endOf(outcome.attempts().get(0)) + 2000);
+  }
+
+  @Test
+  void aDeploymentWhoseRateShareRoundsToZeroIsSkippedNotUnlimited() throws Exception {
+    RoutingConfig config = ConfigFile.parse("""
+        routing:
+          providers:
+            openai: {type: openai, base-url: %s, api-key-env: OPENAI_KEY}
+            anthropic: {type: anthropic, base-url: %s, api-key-env: ANTHROPIC_KEY}
+          deployments:
+            primary: {provider: openai, model: gpt-a, max-concurrency: 8, rpm: 1}
+            backup: {provider: anthropic, model: claude-b, max-concurrency: 8}
+          aliases:
+            smart: [primary, backup]
+        """.formatted(server.openAiBaseUrl(), server.baseUrl()), Worker.class, ENV).routing();
+    DefaultCallRouter router = router(config, Clock.systemUTC());
+    router.assign(Set.of(0), 2);
+
+    CallOutcome outcome = call(router, "r1", "smart", Long.MAX_VALUE);
+
+    assertThat(router.lane("primary").capacity()).isEqualTo(4);
+    assertThat(outcome.completion().orElseThrow().deployment()).isEqualTo("backup");
+    assertThat(modelsCalled()).containsExactly("claude-b");
   }
 }

@@ -86,6 +86,16 @@ class RoutingConfigTest {
   }
 
   @Test
+  void anAllowImplicitEntryOfAnUnknownProviderOrShapeFailsNamingIt() {
+    assertThatThrownBy(() -> ConfigFile.parse(FULL + "  allow-implicit: [opnai/gpt-4o]\n", Worker.class, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("opnai/gpt-4o")
+        .hasMessageContaining("unknown provider 'opnai'");
+    assertThatThrownBy(() -> ConfigFile.parse(FULL + "  allow-implicit: [gpt-4o]\n", Worker.class, Map.of()))
+        .hasMessageContaining("provider/model or provider/*: 'gpt-4o'");
+  }
+
+  @Test
   void simulatedKeysOnAnHttpProviderAreRejected() {
     assertThatThrownBy(() -> new RoutingConfig.Provider("openai", null, "K", null, null, 0.5, null, null, null, null, null, null))
         .hasMessageContaining("only to type simulated");
@@ -93,7 +103,7 @@ class RoutingConfigTest {
 
   @Test
   void anEmptySectionRoutesNothing() {
-    RoutingConfig config = new RoutingConfig(null, null, null, null, null, null, null);
+    RoutingConfig config = new RoutingConfig(null, null, null, null, null, null, null, null);
 
     assertThat(config.aliases()).isEmpty();
     assertThat(config.minShare().batch()).isEqualTo(0.1);

@@ -55,14 +55,39 @@ class SimulatedRoutingTest {
   }
 
   @Test
-  void providerSlashModelRoutesToAnImplicitDeploymentAndUnknownModelsDoNot() {
+  void providerSlashModelIsRefusedNamingTheRuleUnlessAllowListed() {
     try (DefaultCallRouter router = new DefaultCallRouter(config(""), Map.of(), new SimpleMeterRegistry(), Clock.systemUTC())) {
 
-      assertThat(router.canRoute("sim/anything-7b")).isTrue();
-      assertThat(router.canRoute("fast")).isTrue();
-      assertThat(router.canRoute("sim-fast")).isTrue();
-      assertThat(router.canRoute("nope/x")).isFalse();
-      assertThat(router.canRoute("unknown")).isFalse();
+      assertThat(router.routeProblem("sim/anything-7b")).hasValueSatisfying(p -> assertThat(p)
+          .contains("'sim/anything-7b' is not allowed").contains("routing.allow-implicit"));
+      assertThat(router.routeProblem("fast")).isEmpty();
+      assertThat(router.routeProblem("sim-fast")).isEmpty();
+      assertThat(router.routeProblem("nope/x")).hasValueSatisfying(p -> assertThat(p).contains("unknown model: 'nope/x'"));
+      assertThat(router.routeProblem("unknown")).isPresent();
+      assertThat(router.lane("sim/anything-7b")).isNull();
+    }
+  }
+
+  @Test
+  void anAllowListedProviderSlashModelRoutesAndSharesTheCapOfItsDeployment() throws Exception {
+    RoutingConfig config = ConfigFile.parse("""
+        routing:
+          providers:
+            sim: {type: simulated}
+          deployments:
+            sim-fast: {provider: sim, model: sim-fast-1, max-concurrency: 4}
+          allow-implicit: [sim/sim-fast-1, "sim/*"]
+        """, Worker.class, Map.of()).routing();
+    try (DefaultCallRouter router = new DefaultCallRouter(config, Map.of(), new SimpleMeterRegistry(), Clock.systemUTC())) {
+
+      CallOutcome viaDeployment = router.call(Requests.request("r1", "sim/sim-fast-1", "hi"), Priority.STANDARD, Long.MAX_VALUE)
+          .get(10, TimeUnit.SECONDS);
+      CallOutcome implicit = router.call(Requests.request("r2", "sim/other-7b", "hi"), Priority.STANDARD, Long.MAX_VALUE)
+          .get(10, TimeUnit.SECONDS);
+
+      assertThat(viaDeployment.completion().orElseThrow().deployment()).isEqualTo("sim-fast");
+      assertThat(router.lane("sim/sim-fast-1")).as("no second lane beside the deployment's").isNull();
+      assertThat(implicit.completion().orElseThrow().deployment()).isEqualTo("sim/other-7b");
     }
   }
 
