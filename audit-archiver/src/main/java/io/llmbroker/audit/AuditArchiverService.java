@@ -7,6 +7,7 @@ import io.llmbroker.audit.redaction.Redactor;
 import io.llmbroker.audit.topology.AuditTopology;
 import io.llmbroker.runtime.config.ConfigException;
 import io.llmbroker.runtime.ops.OpsServer;
+import io.llmbroker.runtime.streams.RestoreMetrics;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -71,12 +72,14 @@ public final class AuditArchiverService implements AutoCloseable {
     PrometheusMeterRegistry registry = OpsServer.newRegistry();
     ArchiveDirectory archive = new ArchiveDirectory(archiveDir, new AvroContainerFormat());
     KafkaStreams streams = new KafkaStreams(AuditTopology.topology(topics, AvroSerdes.fromConfig(config.kafkaMap()),
-        archive, Redactor.secrets(), config.archive().flushInterval(), registry), config.streamsProperties());
+        archive, Redactor.secrets(), config.archive().flushInterval(), registry),
+        config.streams().memberProperties(config.kafka(), config.topics()));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("audit archiver stream thread failed, replacing it: {}", e.toString(), e);
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.setStateListener((now, before) -> LOG.info("audit archiver streams {} -> {}", before, now));
+    streams.setGlobalStateRestoreListener(new RestoreMetrics(registry));
     OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry,
         () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.PENDING_ERROR,
         () -> streams.state() == KafkaStreams.State.RUNNING);
@@ -108,6 +111,10 @@ public final class AuditArchiverService implements AutoCloseable {
     ops.close();
     streamsMetrics.close();
     // Leaving the group hands the partitions over at once instead of after the session timeout.
-    streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP));
+    if (!streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP))) {
+      // Under exactly-once, local state is reused only after a clean close: the next start rebuilds it.
+      LOG.error("event=close_timeout job=audit-archiver timeout_s={}: the next start restores its state from the changelogs",
+          CLOSE_TIMEOUT.toSeconds());
+    }
   }
 }

@@ -5,9 +5,11 @@ import io.llmbroker.costs.query.CostQueryHandler;
 import io.llmbroker.costs.query.StreamsRollupSource;
 import io.llmbroker.costs.topology.CostTopology;
 import io.llmbroker.runtime.ops.OpsServer;
+import io.llmbroker.runtime.streams.RestoreMetrics;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -58,13 +60,16 @@ public final class CostAggregatorService implements AutoCloseable {
           config.topics().replicationFactor());
     }
     AvroSerdes serdes = AvroSerdes.fromConfig(config.kafkaMap());
-    KafkaStreams streams = new KafkaStreams(CostTopology.topology(topics, serdes, config.rollup()), config.streamsProperties());
+    KafkaStreams streams = new KafkaStreams(CostTopology.topology(topics, serdes, config.rollup()),
+        config.streams().memberProperties(config.kafka(), config.topics()));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("cost aggregator stream thread failed, replacing it: {}", e.toString(), e);
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.setStateListener((now, before) -> LOG.info("cost aggregator streams {} -> {}", before, now));
-    OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), OpsServer.newRegistry(),
+    PrometheusMeterRegistry registry = OpsServer.newRegistry();
+    streams.setGlobalStateRestoreListener(new RestoreMetrics(registry));
+    OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry,
         () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.PENDING_ERROR,
         () -> streams.state() == KafkaStreams.State.RUNNING);
     KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -91,6 +96,10 @@ public final class CostAggregatorService implements AutoCloseable {
     ops.close();
     streamsMetrics.close();
     // Leaving the group hands the partitions over at once instead of after the session timeout.
-    streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP));
+    if (!streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP))) {
+      // Under exactly-once, local state is reused only after a clean close: the next start rebuilds it.
+      LOG.error("event=close_timeout job=cost-aggregator timeout_s={}: the next start restores its state from the changelogs",
+          CLOSE_TIMEOUT.toSeconds());
+    }
   }
 }

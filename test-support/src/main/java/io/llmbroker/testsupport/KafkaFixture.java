@@ -22,7 +22,8 @@ import org.testcontainers.kafka.KafkaContainer;
  * <p>With a Docker engine present it is a Testcontainers {@code apache/kafka} container;
  * without one (or with {@code -Dllmbroker.test.kafka=embedded}) an in-process single-node
  * KRaft cluster from {@code kafka-test-common-runtime}. Either way tests see a plain bootstrap
- * address. Thread-safe.
+ * address. {@link #cluster(int)} starts a separate in-process cluster of several brokers for tests
+ * that stop one. Thread-safe.
  */
 public final class KafkaFixture {
 
@@ -33,10 +34,12 @@ public final class KafkaFixture {
 
   private final String bootstrapServers;
   private final AutoCloseable cluster;
+  private final KafkaClusterTestKit kit;
 
-  private KafkaFixture(String bootstrapServers, AutoCloseable cluster) {
+  private KafkaFixture(String bootstrapServers, AutoCloseable cluster, KafkaClusterTestKit kit) {
     this.bootstrapServers = bootstrapServers;
     this.cluster = cluster;
+    this.kit = kit;
   }
 
   /** The broker of this JVM, started on first use. */
@@ -47,6 +50,48 @@ public final class KafkaFixture {
       Runtime.getRuntime().addShutdownHook(new Thread(started::stop, "kafka-fixture-stop"));
     }
     return instance;
+  }
+
+  /**
+   * A new in-process KRaft cluster of {@code brokers} brokers (ids 0 to brokers - 1) and one
+   * separate controller, with internal topics and new topics replicated to every broker
+   * ({@code min.insync.replicas} one less), for tests that stop a broker under load. The caller
+   * closes it with {@link #close()}.
+   */
+  public static KafkaFixture cluster(int brokers) {
+    if (brokers < 2) {
+      throw new IllegalArgumentException("a cluster needs >= 2 brokers; use get() for one: " + brokers);
+    }
+    String replicas = String.valueOf(brokers);
+    String minIsr = String.valueOf(brokers - 1);
+    return startEmbedded(brokers, false, Map.of(
+        "offsets.topic.replication.factor", replicas,
+        "transaction.state.log.replication.factor", replicas,
+        "transaction.state.log.min.isr", minIsr,
+        "share.coordinator.state.topic.replication.factor", replicas,
+        "share.coordinator.state.topic.min.isr", minIsr,
+        "default.replication.factor", replicas,
+        "min.insync.replicas", minIsr));
+  }
+
+  /**
+   * Stops broker {@code id} of a {@link #cluster(int)} as a clean shutdown does (its partitions'
+   * leadership moves to the others), and waits until it is down.
+   */
+  public void stopBroker(int id) {
+    if (kit == null || !kit.brokers().containsKey(id)) {
+      throw new IllegalArgumentException("no in-process broker " + id + " in this fixture");
+    }
+    kit.brokers().get(id).shutdown();
+    kit.brokers().get(id).awaitShutdown();
+  }
+
+  /** Stops a {@link #cluster(int)}; the shared broker of {@link #get()} stops when the JVM exits. */
+  public void close() {
+    if (this == instance) {
+      throw new IllegalStateException("the shared broker stops when the JVM exits");
+    }
+    stop();
   }
 
   /** True when a Docker engine answers; Testcontainers' own probe. */
@@ -99,33 +144,38 @@ public final class KafkaFixture {
   private static KafkaFixture startContainer() {
     KafkaContainer container = new KafkaContainer(KAFKA_IMAGE);
     container.start();
-    return new KafkaFixture(container.getBootstrapServers(), container::stop);
+    return new KafkaFixture(container.getBootstrapServers(), container::stop, null);
   }
 
   private static KafkaFixture startEmbedded() {
+    return startEmbedded(1, true, Map.of(
+        "offsets.topic.replication.factor", "1",
+        "transaction.state.log.replication.factor", "1",
+        "transaction.state.log.min.isr", "1",
+        "share.coordinator.state.topic.replication.factor", "1",
+        "share.coordinator.state.topic.min.isr", "1"));
+  }
+
+  private static KafkaFixture startEmbedded(int brokers, boolean combined, Map<String, String> replication) {
     try {
       Path dir = Files.createTempDirectory("llm-broker-kafka");
-      KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-              .setCombined(true)
-              .setNumBrokerNodes(1)
+      KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+              .setCombined(combined)
+              .setNumBrokerNodes(brokers)
               .setNumControllerNodes(1)
               .setBaseDirectory(dir)
               .build())
-          .setConfigProp("offsets.topic.replication.factor", "1")
           .setConfigProp("offsets.topic.num.partitions", "5")
-          .setConfigProp("transaction.state.log.replication.factor", "1")
-          .setConfigProp("transaction.state.log.min.isr", "1")
           .setConfigProp("transaction.state.log.num.partitions", "5")
-          .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
-          .setConfigProp("share.coordinator.state.topic.min.isr", "1")
           .setConfigProp("group.initial.rebalance.delay.ms", "0")
           .setConfigProp("num.partitions", "3")
-          .setDeleteOnClose(true)
-          .build();
+          .setDeleteOnClose(true);
+      replication.forEach(builder::setConfigProp);
+      KafkaClusterTestKit cluster = builder.build();
       cluster.format();
       cluster.startup();
       cluster.waitForReadyBrokers();
-      return new KafkaFixture(cluster.bootstrapServers(), cluster);
+      return new KafkaFixture(cluster.bootstrapServers(), cluster, cluster);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the embedded Kafka cluster: " + e.getMessage(), e);
     }

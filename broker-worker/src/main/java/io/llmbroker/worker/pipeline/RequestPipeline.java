@@ -6,6 +6,7 @@ import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
+import io.llmbroker.runtime.logging.LogLimiter;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.worker.intake.RecordHandler;
 import io.llmbroker.worker.ops.WorkerMetrics;
@@ -26,6 +27,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * One request record from poll to published outputs, stages in this order:
@@ -55,6 +57,8 @@ public final class RequestPipeline implements RecordHandler {
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final String workerId;
+  // One line per bad-record kind per interval: a flood of bad input is counted by the metrics, not logged line by line.
+  private final LogLimiter logLimit = LogLimiter.perDefaultInterval();
 
   public RequestPipeline(Topics topics, Deserializer<LlmRequest> decoder, RequestValidator validator, CallRouter router,
       OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
@@ -83,7 +87,8 @@ public final class RequestPipeline implements RecordHandler {
         // A schema registry outage says nothing about the record: read it again later, keep it out of the DLQ.
         long backoff = Math.min(MAX_DECODE_BACKOFF_MS, 500L << Math.min(attempt - 1, 10));
         metrics.decodeRetried();
-        log.warn("event=decode_retry topic={} partition={} offset={} attempt={} backoff_ms={} message=\"{}\"",
+        logLimit.log(log, Level.WARN, "decode_retry",
+            "event=decode_retry topic={} partition={} offset={} attempt={} backoff_ms={} message=\"{}\"",
             record.topic(), record.partition(), record.offset(), attempt, backoff, e.getMessage());
         return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS))
             .thenCompose(retry -> handle(record, priority, receivedAt, attempt + 1));
@@ -195,7 +200,8 @@ public final class RequestPipeline implements RecordHandler {
         response.getTimings().getTotalMs());
     if (response.getStatus() != ResponseStatus.OK) {
       ErrorInfo error = response.getError();
-      log.info("event=request_answered request_id={} class={} status={} error_class={} message=\"{}\" attempts={}",
+      logLimit.log(log, Level.INFO, "request_answered_" + response.getStatus(),
+          "event=request_answered request_id={} class={} status={} error_class={} message=\"{}\" attempts={}",
           id, context.priority(), response.getStatus(), error == null ? null : error.getErrorClass(),
           error == null ? null : error.getMessage(), response.getAttempts());
     } else if (log.isDebugEnabled()) {
@@ -214,7 +220,7 @@ public final class RequestPipeline implements RecordHandler {
 
   private CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error) {
     metrics.deadLettered();
-    log.warn("event=dead_letter topic={} partition={} offset={} error={} message=\"{}\"",
+    logLimit.log(log, Level.WARN, "dead_letter", "event=dead_letter topic={} partition={} offset={} error={} message=\"{}\"",
         record.topic(), record.partition(), record.offset(), error.getClass().getSimpleName(), error.getMessage());
     return publisher.deadLetter(topics.dlq(), record, error);
   }

@@ -20,8 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -29,7 +32,9 @@ import java.util.stream.Collectors;
 
 /**
  * Reads a service's YAML config: {@code ${NAME}} and {@code ${NAME:-default}} are replaced from
- * the environment, then the tree is bound to immutable records (kebab-case keys). Records
+ * the environment in scalar values, after parsing, so they work in any YAML style (block or flow
+ * {@code {port: ${PORT:-8081}}}, quoted or plain) and a variable's value is never read as YAML;
+ * then the tree is bound to immutable records (kebab-case keys). Records
  * validate themselves in their compact constructors; durations are written {@code 30s},
  * {@code 250ms} (see {@link Durations}); any failure becomes a
  * {@link ConfigException} naming the key path and the value.
@@ -66,16 +71,17 @@ public final class ConfigFile {
 
   /** Parses YAML text, substitutes variables from {@code env}, binds it to {@code type}. */
   public static <T> T parse(String yaml, Class<T> type, Map<String, String> env) {
+    Placeholders placeholders = Placeholders.hide(yaml);
     JsonNode tree;
     try {
-      tree = YAML.readTree(yaml);
+      tree = YAML.readTree(placeholders.text());
     } catch (IOException e) {
-      throw new ConfigException("config is not valid YAML: " + e.getMessage(), e);
+      throw new ConfigException("config is not valid YAML: " + placeholders.restore(e.getMessage()), e);
     }
     if (tree == null || tree.isMissingNode() || tree.isNull()) {
       tree = YAML.createObjectNode();
     }
-    return bind(substitute(tree, "", env::get), type);
+    return bind(substitute(tree, "", placeholders, env::get), type);
   }
 
   /**
@@ -114,27 +120,68 @@ public final class ConfigFile {
     }
   }
 
-  private static JsonNode substitute(JsonNode node, String path, Function<String, String> env) {
+  /** Keys keep their text as written; scalar values get their variables replaced. */
+  private static JsonNode substitute(JsonNode node, String path, Placeholders placeholders, Function<String, String> env) {
     if (node.isTextual()) {
-      return new TextNode(expand(node.asText(), path, env));
+      return new TextNode(expand(placeholders.restore(node.asText()), path, env));
     }
     if (node.isObject()) {
       ObjectNode copy = YAML.createObjectNode();
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
-        String child = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
-        copy.set(field.getKey(), substitute(field.getValue(), child, env));
+        String key = placeholders.restore(field.getKey());
+        String child = path.isEmpty() ? key : path + "." + key;
+        copy.set(key, substitute(field.getValue(), child, placeholders, env));
       }
       return copy;
     }
     if (node.isArray()) {
       var copy = YAML.createArrayNode();
       for (int i = 0; i < node.size(); i++) {
-        copy.add(substitute(node.get(i), path + "[" + i + "]", env));
+        copy.add(substitute(node.get(i), path + "[" + i + "]", placeholders, env));
       }
       return copy;
     }
     return node;
+  }
+
+  /**
+   * The config text with every {@code ${...}} replaced by a token made of letters, digits and
+   * underscores, which YAML reads as part of a plain scalar in every context, so that braces,
+   * {@code :-} and {@code #} inside a variable never change how the document parses; the
+   * original text is put back into each scalar after parsing.
+   */
+  private record Placeholders(String text, String prefix, List<String> originals) {
+
+    private static final Pattern TOKEN = Pattern.compile("__llmbroker_var_[0-9a-f]{8}_(\\d+)__");
+
+    static Placeholders hide(String yaml) {
+      String prefix = "__llmbroker_var_" + String.format("%08x", ThreadLocalRandom.current().nextInt()) + "_";
+      List<String> originals = new ArrayList<>();
+      Matcher m = VARIABLE.matcher(yaml);
+      StringBuilder out = new StringBuilder();
+      while (m.find()) {
+        m.appendReplacement(out, Matcher.quoteReplacement(prefix + originals.size() + "__"));
+        originals.add(m.group());
+      }
+      m.appendTail(out);
+      return new Placeholders(out.toString(), prefix, originals);
+    }
+
+    String restore(String value) {
+      if (value == null || originals.isEmpty() || !value.contains(prefix)) {
+        return value;
+      }
+      Matcher m = TOKEN.matcher(value);
+      StringBuilder out = new StringBuilder();
+      while (m.find()) {
+        String token = m.group();
+        m.appendReplacement(out, Matcher.quoteReplacement(token.startsWith(prefix)
+            ? originals.get(Integer.parseInt(m.group(1))) : token));
+      }
+      m.appendTail(out);
+      return out.toString();
+    }
   }
 
   private static String expand(String value, String path, Function<String, String> env) {

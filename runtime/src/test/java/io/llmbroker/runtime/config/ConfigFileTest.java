@@ -20,6 +20,10 @@ class ConfigFileTest {
 
   record Sample(Map<String, String> kafka, List<Lane> lanes) {}
 
+  record Ops(String host, Integer port) {}
+
+  record Service(Ops ops, List<String> hosts) {}
+
   @Test
   void substitutesEnvironmentVariablesAndDefaults() {
     Sample sample = ConfigFile.parse("""
@@ -67,5 +71,31 @@ class ConfigFileTest {
     assertThat(sample.lanes().get(0).timeout()).isEqualTo(Duration.ofMillis(250));
     assertThat(Durations.parse("5m")).isEqualTo(Duration.ofMinutes(5));
     assertThatThrownBy(() -> Durations.parse("soon")).hasMessageContaining("'soon'");
+  }
+
+  @Test
+  void variablesWorkInsideFlowMappingsAndFlowSequences() {
+    Service service = ConfigFile.parse("""
+        ops: {host: ${HOST:-0.0.0.0}, port: ${PORT:-8081}}
+        hosts: [${FIRST:-a}, "${SECOND}", '${THIRD:-c}']
+        """, Service.class, Map.of("SECOND", "b"));
+
+    assertThat(service.ops()).isEqualTo(new Ops("0.0.0.0", 8081));
+    assertThat(service.hosts()).containsExactly("a", "b", "c");
+  }
+
+  @Test
+  void aDefaultMayHoldWhatFlowYamlTreatsAsSyntax() {
+    Sample sample = ConfigFile.parse("kafka: {client.id: ${CLIENT:-a,b #c}}\nlanes: []", Sample.class, Map.of());
+
+    assertThat(sample.kafka()).containsEntry("client.id", "a,b #c");
+  }
+
+  @Test
+  void aVariablesValueIsTakenAsTextNeverAsYaml() {
+    Sample sample = ConfigFile.parse("kafka: {sasl.jaas.config: ${JAAS}}\nlanes: []", Sample.class,
+        Map.of("JAAS", "x: {y} # z, [w]"));
+
+    assertThat(sample.kafka()).containsOnly(Map.entry("sasl.jaas.config", "x: {y} # z, [w]"));
   }
 }
