@@ -32,6 +32,7 @@ public final class LocalKafka implements AutoCloseable {
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
+  private static final Path SETSID = Path.of("/usr/bin/setsid");
 
   private final String bootstrapServers;
   private final Optional<Process> process;
@@ -68,7 +69,7 @@ public final class LocalKafka implements AutoCloseable {
       Path config = writeConfig(kafkaDir, port, controllerPort);
       run(List.of("kafka.tools.StorageTool", "format", "--ignore-formatted", "-t", CLUSTER_ID, "-c", config.toString()),
           logFile, Duration.ofSeconds(60));
-      Process broker = java(List.of("kafka.Kafka", config.toString()), logFile);
+      Process broker = java(List.of("kafka.Kafka", config.toString()), logFile, true);
       LocalKafka kafka = new LocalKafka(bootstrap, Optional.of(broker), logFile);
       kafka.awaitReady(broker);
       return kafka;
@@ -88,6 +89,11 @@ public final class LocalKafka implements AutoCloseable {
 
   public Path logFile() {
     return logFile;
+  }
+
+  /** The broker's process id when this instance started it. */
+  Optional<Long> pid() {
+    return process.map(Process::pid);
   }
 
   /** Stops the broker if this instance started it: SIGTERM, then a clean shutdown is awaited. */
@@ -156,7 +162,7 @@ public final class LocalKafka implements AutoCloseable {
   }
 
   private static void run(List<String> mainAndArgs, Path logFile, Duration timeout) throws IOException {
-    Process p = java(mainAndArgs, logFile);
+    Process p = java(mainAndArgs, logFile, false);
     try {
       if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
         p.destroyForcibly();
@@ -172,10 +178,19 @@ public final class LocalKafka implements AutoCloseable {
     }
   }
 
-  /** A child JVM with this JVM's java binary and classpath; output appended to {@code logFile}. */
-  private static Process java(List<String> mainAndArgs, Path logFile) throws IOException {
+  /**
+   * A child JVM with this JVM's java binary and classpath; output appended to {@code logFile}.
+   * With {@code ownSession} it runs in a session of its own (where {@code setsid} exists), so that
+   * a Ctrl-C in the terminal reaches only this command, whose shutdown stops the services while
+   * the broker still answers, and then the broker.
+   */
+  private static Process java(List<String> mainAndArgs, Path logFile, boolean ownSession) throws IOException {
     String javaBin = ProcessHandle.current().info().command().orElse("java");
-    List<String> command = new ArrayList<>(List.of(javaBin, "-Xms256m", "-Xmx1g",
+    List<String> command = new ArrayList<>();
+    if (ownSession && Files.isExecutable(SETSID)) {
+      command.add(SETSID.toString());
+    }
+    command.addAll(List.of(javaBin, "-Xms256m", "-Xmx1g",
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-cp", System.getProperty("java.class.path")));
     command.addAll(mainAndArgs);

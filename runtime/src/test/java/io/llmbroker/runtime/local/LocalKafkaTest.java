@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +33,9 @@ class LocalKafkaTest {
         assertThat(second.owned()).isFalse();
         assertThat(topics(second.bootstrapServers())).contains("kept");
       }
+      assertThat(session(first.pid().orElseThrow()))
+          .as("the broker has a session of its own: a Ctrl-C to the command does not stop it before the services")
+          .isNotEqualTo(session(ProcessHandle.current().pid()));
       assertThat(topics(first.bootstrapServers())).as("closing a reused broker leaves it running").contains("kept");
     }
 
@@ -39,6 +43,13 @@ class LocalKafkaTest {
       assertThat(restarted.owned()).as("the first instance stopped its broker on close").isTrue();
       assertThat(topics(restarted.bootstrapServers())).contains("kept");
     }
+  }
+
+  /** The session id, field 6 of /proc/<pid>/stat (after the command name in parentheses). */
+  private static long session(long pid) throws IOException {
+    String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    return Long.parseLong(fields[3]);
   }
 
   private static void createTopic(String bootstrap, String name) throws Exception {
