@@ -88,6 +88,6 @@ final class DeploymentHealth {
 
   private static boolean countsAgainst(ErrorClass c) {
     return c == ErrorClass.RATE_LIMITED || c == ErrorClass.TRANSIENT || c == ErrorClass.TIMEOUT
-        || c == ErrorClass.CREDENTIAL || c == ErrorClass.QUOTA;
+        || c == ErrorClass.CREDENTIAL || c == ErrorClass.QUOTA || c == ErrorClass.DEPLOYMENT_FAULT;
   }
 }
