@@ -30,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * {@link ProviderException}. Subclasses only say where to send, how to authenticate, how to
  * shape the body and how to read the provider's documents.
  *
- * <p>What every provider shares: a 404 is a {@code DEPLOYMENT_FAULT} (a wrong base URL or model
+ * <p>What every provider shares: a 404 (or 405) is a {@code DEPLOYMENT_FAULT} (a wrong base URL or model
  * name) whose message names the URL called; the error message is read from any JSON or text
  * body ({@link ErrorText}); a success without token usage gets its tokens estimated
  * ({@link UsageEstimator}) and marked so.
@@ -163,8 +163,9 @@ public abstract class HttpJsonAdapter implements ProviderAdapter {
     if (status == 402) {
       return ErrorClass.QUOTA;
     }
-    if (status == 404) {
-      // the endpoint or the model does not exist there: the deployment is misconfigured, not the request
+    if (status == 404 || status == 405) {
+      // no such endpoint or model there (405: a path that exists but takes no POST, such as a
+      // web page): the deployment is misconfigured, not the request
       return ErrorClass.DEPLOYMENT_FAULT;
     }
     if (status == 408 || status == 409 || status >= 500) {
@@ -175,11 +176,13 @@ public abstract class HttpJsonAdapter implements ProviderAdapter {
 
   /**
    * A 2xx answer that holds no completion ({@code what} says what was missing): TRANSIENT, so
-   * the call is retried and then falls back like any provider fault.
+   * the call is retried and then falls back like any provider fault. An {@code error} the
+   * document carries anyway (some gateways answer errors with a 200) is quoted.
    */
-  protected ProviderException noCompletion(int status, String what) {
-    return new ProviderException(ErrorClass.TRANSIENT, name + " answered " + status + " without a completion: " + what,
-        status, null, null);
+  protected ProviderException noCompletion(int status, JsonNode json, String what) {
+    String said = json.has("error") ? errors.read(null, json) : null;
+    return new ProviderException(ErrorClass.TRANSIENT, name + " answered " + status + " without a completion: " + what
+        + (said == null ? "" : ": " + said), status, null, null);
   }
 
   private ProviderException failure(int status, JsonNode json, byte[] body, Optional<Duration> retryAfter, URI called) {

@@ -169,7 +169,7 @@ public final class AnthropicAdapter extends HttpJsonAdapter {
   @Override
   protected ProviderReply parse(JsonNode json, int status, ProviderCall call) {
     if (json.path("content").isEmpty()) {
-      throw noCompletion(status, "no content blocks (stop_reason " + text(json, "stop_reason") + ")");
+      throw noCompletion(status, json, "no content blocks (stop_reason " + text(json, "stop_reason") + ")");
     }
     StringBuilder content = new StringBuilder();
     List<ToolCall> toolCalls = new ArrayList<>();

@@ -217,7 +217,7 @@ public final class GeminiAdapter extends HttpJsonAdapter {
         throw new ProviderException(ErrorClass.CALLER_FAULT, provider() + " " + status + " " + blocked
             + ": the prompt was blocked (promptFeedback.blockReason)", status, blocked, null);
       }
-      throw noCompletion(status, "no candidates");
+      throw noCompletion(status, json, "no candidates");
     }
     JsonNode candidate = json.path("candidates").path(0);
     StringBuilder content = new StringBuilder();

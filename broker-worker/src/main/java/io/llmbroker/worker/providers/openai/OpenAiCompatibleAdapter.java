@@ -181,7 +181,7 @@ public final class OpenAiCompatibleAdapter extends HttpJsonAdapter {
   @Override
   protected ProviderReply parse(JsonNode json, int status, ProviderCall call) {
     if (json.path("choices").isEmpty()) {
-      throw noCompletion(status, "no choices");
+      throw noCompletion(status, json, "no choices");
     }
     JsonNode choice = json.path("choices").path(0);
     JsonNode message = choice.path("message");

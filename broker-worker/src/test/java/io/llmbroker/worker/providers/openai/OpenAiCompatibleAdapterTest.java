@@ -171,6 +171,27 @@ class OpenAiCompatibleAdapterTest {
   }
 
   @Test
+  void anErrorAnsweredWithA200IsAFailureThatQuotesIt() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.status(200,
+        "{\"error\":{\"message\":\"upstream provider returned 502\",\"code\":502}}"));
+
+    ProviderException e = failure(adapter.send(call(CallFixtures.simple("hello"), "m")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+    assertThat(e.getMessage()).contains("no choices: upstream provider returned 502");
+  }
+
+  @Test
+  void aPathThatTakesNoPostIsADeploymentFault() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.text(405, "text/html", "<html><body><h1>405 Not Allowed</h1></body></html>"));
+
+    ProviderException e = failure(adapter.send(call(CallFixtures.simple("x"), "m")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.DEPLOYMENT_FAULT);
+    assertThat(e.getMessage()).contains("405 Not Allowed").contains("called " + server.openAiBaseUrl());
+  }
+
+  @Test
   void aWrongBaseUrlIsADeploymentFaultThatNamesTheUrlCalled() throws Exception {
     // the usual mistake: base-url without its /v1
     OpenAiCompatibleAdapter misconfigured = new OpenAiCompatibleAdapter("vllm", server.baseUrl(), KEY,
