@@ -147,6 +147,7 @@ class OpenAiCompatibleAdapterTest {
     ProviderException e = failure(nowhere.send(call(CallFixtures.simple("x"), "m")));
 
     assertThat(e.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+    assertThat(e.getMessage()).contains("connection to http://127.0.0.1:1/v1/chat/completions failed");
   }
 
   @Test
@@ -193,15 +194,17 @@ class OpenAiCompatibleAdapterTest {
 
   @Test
   void aWrongBaseUrlIsADeploymentFaultThatNamesTheUrlCalled() throws Exception {
-    // the usual mistake: base-url without its /v1
-    OpenAiCompatibleAdapter misconfigured = new OpenAiCompatibleAdapter("vllm", server.baseUrl(), KEY,
+    // the usual mistake: base-url without its /v1 (here also with credentials in its user info)
+    String withUserInfo = server.baseUrl().replace("http://", "http://bob:hunter2pass@");
+    OpenAiCompatibleAdapter misconfigured = new OpenAiCompatibleAdapter("vllm", withUserInfo, KEY,
         CallFixtures.HTTP, Clock.systemUTC());
 
     ProviderException e = failure(misconfigured.send(call(CallFixtures.simple("x"), "m")));
 
     assertThat(e.errorClass()).isEqualTo(ErrorClass.DEPLOYMENT_FAULT);
     assertThat(e.httpStatus()).contains(404);
-    assertThat(e.getMessage()).contains("called " + server.baseUrl() + "/chat/completions").doesNotContain("SECRET");
+    assertThat(e.getMessage()).contains("called " + server.baseUrl() + "/chat/completions")
+        .doesNotContain("SECRET").doesNotContain("hunter2pass");
   }
 
   @Test
