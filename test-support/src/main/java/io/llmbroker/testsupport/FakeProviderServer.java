@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  * A real HTTP server on 127.0.0.1 that answers like the model providers: OpenAI-compatible
  * {@code POST /v1/chat/completions}, Anthropic {@code POST /v1/messages} and Gemini
  * {@code POST /v1beta/models/{model}:generateContent}, with their documented success and error
- * documents and headers (see {@link FakeReply}).
+ * documents and headers (see {@link FakeReply}). Any other path gets a 404 with an OpenAI-style
+ * error document, as a base URL without its {@code /v1} does from a real server.
  *
  * <p>Scriptable per test: a default latency and a latency per model; a queue of scripted
  * replies per API served in order (e.g. a 429 with {@code Retry-After: 1}, then a 200), after
@@ -202,10 +203,10 @@ public final class FakeProviderServer implements AutoCloseable {
       Api api;
       String model;
       Matcher gemini = GEMINI_PATH.matcher(path);
-      if (path.endsWith("/chat/completions")) {
+      if (path.equals("/v1/chat/completions")) {
         api = Api.OPENAI;
         model = modelOf(body);
-      } else if (path.endsWith("/v1/messages")) {
+      } else if (path.equals("/v1/messages")) {
         api = Api.ANTHROPIC;
         model = modelOf(body);
       } else if (gemini.matches()) {

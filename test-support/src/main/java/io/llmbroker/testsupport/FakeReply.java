@@ -3,8 +3,10 @@ package io.llmbroker.testsupport;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -23,6 +25,43 @@ public record FakeReply(int status, Map<String, String> headers, String body, Du
   /** Any status and body. */
   public static FakeReply status(int status, String body) {
     return new FakeReply(status, Map.of(), body, null);
+  }
+
+  /** A body that is not JSON, such as a proxy's HTML error page or a server's plain text. */
+  public static FakeReply text(int status, String contentType, String body) {
+    return status(status, body).header("content-type", contentType);
+  }
+
+  /** A Chat Completions 200 whose {@code choices} is empty, as some OpenAI-compatible servers answer. */
+  public static FakeReply openAiNoChoices() {
+    ObjectNode body = JSON.createObjectNode().put("id", "chatcmpl-fake").put("object", "chat.completion")
+        .put("created", 1_700_000_000L).put("model", "fake");
+    body.putArray("choices");
+    body.putObject("usage").put("prompt_tokens", 12).put("completion_tokens", 0).put("total_tokens", 12);
+    return status(200, body.toString());
+  }
+
+  /** A Messages 200 without content blocks. */
+  public static FakeReply anthropicNoContent() {
+    ObjectNode body = JSON.createObjectNode().put("id", "msg_fake").put("type", "message").put("role", "assistant")
+        .put("model", "fake").put("stop_reason", "end_turn").putNull("stop_sequence");
+    body.putArray("content");
+    body.putObject("usage").put("input_tokens", 12).put("output_tokens", 0);
+    return status(200, body.toString());
+  }
+
+  /**
+   * A generateContent 200 without candidates: with {@code promptFeedback.blockReason} when
+   * {@code blockReason} is given (a blocked prompt), else with usage alone.
+   */
+  public static FakeReply geminiNoCandidates(String blockReason) {
+    ObjectNode body = JSON.createObjectNode();
+    if (blockReason != null) {
+      body.putObject("promptFeedback").put("blockReason", blockReason);
+    }
+    body.putObject("usageMetadata").put("promptTokenCount", 12).put("totalTokenCount", 12);
+    body.put("modelVersion", "fake");
+    return status(200, body.toString());
   }
 
   /** A success of {@code api} with small fixed usage. */
@@ -84,7 +123,7 @@ public record FakeReply(int status, Map<String, String> headers, String body, Du
           .set("input", JSON.readTree(inputJson));
       body.putObject("usage").put("input_tokens", 20).put("output_tokens", 10);
       return status(200, body.toString());
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       throw new IllegalArgumentException("input is not JSON: " + inputJson, e);
     }
   }
@@ -141,6 +180,17 @@ public record FakeReply(int status, Map<String, String> headers, String body, Du
     error.putArray("details").addObject().put("@type", "type.googleapis.com/google.rpc.ErrorInfo")
         .put("reason", "API_KEY_INVALID").put("domain", "googleapis.com");
     return status(400, body.toString());
+  }
+
+  /** The same reply without its token usage ({@code usage} or {@code usageMetadata}), as some servers answer. */
+  public FakeReply withoutUsage() {
+    try {
+      ObjectNode json = (ObjectNode) JSON.readTree(body);
+      json.remove(List.of("usage", "usageMetadata"));
+      return new FakeReply(status, headers, json.toString(), delay);
+    } catch (IOException | ClassCastException e) {
+      throw new IllegalStateException("not a JSON object: " + body, e);
+    }
   }
 
   /** The same reply with one more header. */

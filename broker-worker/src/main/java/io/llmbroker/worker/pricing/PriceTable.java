@@ -20,7 +20,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A model missing from the table costs 0; the first time each such model is seen a warning
  * is logged, and every time {@code llm_broker_pricing_unknown_model_total} counts it, so
- * unpriced traffic is visible without failing requests. Immutable table; thread-safe.
+ * unpriced traffic is visible without failing requests. Usage marked {@code estimated} (the
+ * provider reported none) is priced like reported usage and counted by
+ * {@code llm_broker_pricing_estimated_usage_total}. Immutable table; thread-safe.
  */
 public final class PriceTable {
 
@@ -61,6 +63,10 @@ public final class PriceTable {
 
   /** Cost of {@code usage} on {@code model} in micro-dollars; 0 for an unknown model. */
   public long costMicros(String model, TokenUsage usage) {
+    if (usage.getEstimated()) {
+      Counter.builder("llm_broker_pricing_estimated_usage").description("calls priced from estimated token counts")
+          .tag("model", model).register(meters).increment();
+    }
     Optional<Price> price = priceOf(model);
     if (price.isEmpty()) {
       Counter.builder("llm_broker_pricing_unknown_model").description("usage of a model missing from the price table")

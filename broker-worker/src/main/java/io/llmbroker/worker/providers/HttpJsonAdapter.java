@@ -19,7 +19,9 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Pattern;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The shared half of every HTTP provider: builds one JSON POST, sends it with the JDK
@@ -28,26 +30,39 @@ import java.util.regex.Pattern;
  * {@link ProviderException}. Subclasses only say where to send, how to authenticate, how to
  * shape the body and how to read the provider's documents.
  *
+ * <p>What every provider shares: a 404 (or 405) is a {@code DEPLOYMENT_FAULT} (a wrong base URL or model
+ * name) whose message names the URL called; the error message is read from any JSON or text
+ * body ({@link ErrorText}); a success without token usage gets its tokens estimated
+ * ({@link UsageEstimator}) and marked so.
+ *
  * <p>Credentials: the key is added as a header and nowhere else; provider error messages are
- * scrubbed of the key and of anything shaped like one before they become exception messages.
- * Thread-safe.
+ * scrubbed of the key and of anything shaped like one before they become exception messages,
+ * and URLs are shown without user info or query. Thread-safe.
  */
 public abstract class HttpJsonAdapter implements ProviderAdapter {
 
   protected static final ObjectMapper JSON = new ObjectMapper();
-  private static final Pattern KEY_LIKE = Pattern.compile("(sk-[A-Za-z0-9_*\\-]{6,}|AIza[0-9A-Za-z_\\-]{10,})");
-  private static final int MAX_MESSAGE = 500;
+  private static final Logger log = LoggerFactory.getLogger(HttpJsonAdapter.class);
+
+  /**
+   * How a non-2xx answer is classified.
+   *
+   * @param code the provider's own error code or type, or {@code null}
+   * @param retryAfter how long the provider asked to wait, when it said
+   */
+  public record Failure(ErrorClass errorClass, String code, Optional<Duration> retryAfter) {}
 
   private final String name;
   private final HttpClient http;
   private final Clock clock;
-  private final String secret;
+  private final ErrorText errors;
+  private final AtomicBoolean warnedEstimate = new AtomicBoolean();
 
   protected HttpJsonAdapter(String name, HttpClient http, Clock clock, String secret) {
     this.name = name;
     this.http = http;
     this.clock = clock;
-    this.secret = secret;
+    this.errors = new ErrorText(secret);
   }
 
   @Override
@@ -77,7 +92,7 @@ public abstract class HttpJsonAdapter implements ProviderAdapter {
       request = b.build();
     } catch (IllegalArgumentException e) {
       reply.completeExceptionally(new ProviderException(ErrorClass.CALLER_FAULT, name + " cannot take this request: "
-          + scrub(e.getMessage())));
+          + errors.scrub(e.getMessage())));
       return reply;
     } catch (IOException e) {
       reply.completeExceptionally(new ProviderException(ErrorClass.INTERNAL, "cannot encode request: " + e.getMessage()));
@@ -89,9 +104,10 @@ public abstract class HttpJsonAdapter implements ProviderAdapter {
         exchange.cancel(true);
       }
     });
+    URI called = request.uri();
     exchange.whenComplete((response, error) -> {
       if (error != null) {
-        reply.completeExceptionally(transportFailure(error));
+        reply.completeExceptionally(transportFailure(error, called));
         return;
       }
       try {
@@ -99,12 +115,13 @@ public abstract class HttpJsonAdapter implements ProviderAdapter {
         int status = response.statusCode();
         if (status >= 200 && status < 300) {
           if (json == null) {
-            throw new ProviderException(ErrorClass.TRANSIENT, name + " answered " + status + " without a JSON body", status, null, null);
+            String said = errors.read(response.body(), null);
+            throw new ProviderException(ErrorClass.TRANSIENT, name + " answered " + status + " without a JSON body"
+                + (said == null ? "" : ": " + said) + " (called " + shown(called) + ")", status, null, null);
           }
-          reply.complete(parse(json, status, call));
+          reply.complete(estimateMissingUsage(call, parse(json, status, call)));
         } else {
-          reply.completeExceptionally(failure(status, json == null ? JSON.createObjectNode() : json,
-              retryAfter(response.headers())));
+          reply.completeExceptionally(failure(status, json, response.body(), retryAfter(response.headers()), called));
         }
       } catch (ProviderException e) {
         reply.completeExceptionally(e);
@@ -123,11 +140,17 @@ public abstract class HttpJsonAdapter implements ProviderAdapter {
   /** The JSON body; throws IllegalArgumentException when the request cannot be expressed (a caller fault). */
   protected abstract ObjectNode body(ProviderCall call);
 
-  /** Reads a 2xx document. */
+  /**
+   * Reads a 2xx document; throws a {@link ProviderException} when it holds no completion (see
+   * {@link #noCompletion}). Usage the document lacks is left at 0 and estimated by the caller.
+   */
   protected abstract ProviderReply parse(JsonNode json, int status, ProviderCall call);
 
-  /** Classifies a non-2xx answer from its status and error document. */
-  protected abstract ProviderException failure(int status, JsonNode json, Optional<Duration> retryAfter);
+  /**
+   * Classifies a non-2xx answer from its status and error document ({@code json} is an empty
+   * object when the body was not JSON). The message is read from the body by the caller.
+   */
+  protected abstract Failure classify(int status, JsonNode json, Optional<Duration> retryAfter);
 
   /** The status mapping every provider shares; {@code quota} says the body reports an exhausted quota. */
   protected static ErrorClass classOf(int status, boolean quota) {
@@ -140,27 +163,50 @@ public abstract class HttpJsonAdapter implements ProviderAdapter {
     if (status == 402) {
       return ErrorClass.QUOTA;
     }
+    if (status == 404 || status == 405) {
+      // no such endpoint or model there (405: a path that exists but takes no POST, such as a
+      // web page): the deployment is misconfigured, not the request
+      return ErrorClass.DEPLOYMENT_FAULT;
+    }
     if (status == 408 || status == 409 || status >= 500) {
       return ErrorClass.TRANSIENT;
     }
     return ErrorClass.CALLER_FAULT;
   }
 
-  /** Builds the exception with a scrubbed, bounded message. */
-  protected ProviderException error(ErrorClass errorClass, int status, String code, String message,
-      Optional<Duration> retryAfter) {
-    String text = name + " " + status + (code == null ? "" : " " + code) + ": " + scrub(message == null ? "(no message)" : message);
-    return new ProviderException(errorClass, text, status, code, retryAfter.orElse(null));
+  /**
+   * A 2xx answer that holds no completion ({@code what} says what was missing): TRANSIENT, so
+   * the call is retried and then falls back like any provider fault. An {@code error} the
+   * document carries anyway (some gateways answer errors with a 200) is quoted.
+   */
+  protected ProviderException noCompletion(int status, JsonNode json, String what) {
+    String said = json.has("error") ? errors.read(null, json) : null;
+    return new ProviderException(ErrorClass.TRANSIENT, name + " answered " + status + " without a completion: " + what
+        + (said == null ? "" : ": " + said), status, null, null);
   }
 
-  /** Removes the key, and anything shaped like a key, from provider text. */
-  protected final String scrub(String text) {
-    if (text == null) {
-      return null;
+  private ProviderException failure(int status, JsonNode json, byte[] body, Optional<Duration> retryAfter, URI called) {
+    Failure f = classify(status, json == null ? JSON.createObjectNode() : json, retryAfter);
+    String message = errors.read(body, json);
+    String text = name + " " + status + (f.code() == null ? "" : " " + f.code()) + ": "
+        + (message == null ? "(no message)" : message)
+        + (f.errorClass() == ErrorClass.DEPLOYMENT_FAULT ? " (called " + shown(called) + ")" : "");
+    return new ProviderException(f.errorClass(), text, status, f.code(), f.retryAfter().orElse(null));
+  }
+
+  private ProviderReply estimateMissingUsage(ProviderCall call, ProviderReply reply) {
+    ProviderReply counted = UsageEstimator.complete(call, reply);
+    if (counted != reply && warnedEstimate.compareAndSet(false, true)) {
+      log.warn("provider '{}' answered model '{}' without token usage: tokens are estimated and marked so", name,
+          call.model());
     }
-    String out = secret == null || secret.isEmpty() ? text : text.replace(secret, "[redacted]");
-    out = KEY_LIKE.matcher(out).replaceAll("[redacted]");
-    return out.length() > MAX_MESSAGE ? out.substring(0, MAX_MESSAGE) + "..." : out;
+    return counted;
+  }
+
+  /** The URL as safe to show: scheme, host, port and path; user info and query may hold credentials. */
+  private String shown(URI uri) {
+    String port = uri.getPort() < 0 ? "" : ":" + uri.getPort();
+    return errors.scrub(uri.getScheme() + "://" + uri.getHost() + port + (uri.getRawPath() == null ? "" : uri.getRawPath()));
   }
 
   protected static String text(JsonNode node, String field) {
@@ -221,18 +267,18 @@ public abstract class HttpJsonAdapter implements ProviderAdapter {
     }
   }
 
-  private ProviderException transportFailure(Throwable error) {
+  private ProviderException transportFailure(Throwable error, URI called) {
     Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
         ? error.getCause() : error;
     if (cause instanceof HttpConnectTimeoutException) {
-      return new ProviderException(ErrorClass.TRANSIENT, name + ": connect timed out");
+      return new ProviderException(ErrorClass.TRANSIENT, name + ": connect to " + shown(called) + " timed out");
     }
     if (cause instanceof HttpTimeoutException) {
       return new ProviderException(ErrorClass.TIMEOUT, name + ": no answer in time");
     }
     if (cause instanceof IOException) {
-      return new ProviderException(ErrorClass.TRANSIENT, name + ": connection failed: " + cause.getClass().getSimpleName()
-          + (cause.getMessage() == null ? "" : " " + scrub(cause.getMessage())));
+      return new ProviderException(ErrorClass.TRANSIENT, name + ": connection to " + shown(called) + " failed: "
+          + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : " " + errors.scrub(cause.getMessage())));
     }
     return ProviderException.of(cause);
   }

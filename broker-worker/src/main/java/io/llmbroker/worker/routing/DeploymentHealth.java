@@ -74,6 +74,6 @@ final class DeploymentHealth {
 
   private static boolean countsAgainst(ErrorClass c) {
     return c == ErrorClass.RATE_LIMITED || c == ErrorClass.TRANSIENT || c == ErrorClass.TIMEOUT
-        || c == ErrorClass.QUOTA;
+        || c == ErrorClass.QUOTA || c == ErrorClass.DEPLOYMENT_FAULT;
   }
 }

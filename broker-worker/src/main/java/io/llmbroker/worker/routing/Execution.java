@@ -262,7 +262,7 @@ final class Execution {
         }
         fallBack(route, failure);
       }
-      case CREDENTIAL, QUOTA -> fallBack(route, failure);
+      case CREDENTIAL, QUOTA, DEPLOYMENT_FAULT -> fallBack(route, failure);
       default -> finishFailed(failure.toErrorInfo());
     }
   }

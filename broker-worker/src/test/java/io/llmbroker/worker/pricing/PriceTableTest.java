@@ -47,4 +47,15 @@ class PriceTableTest {
     assertThat(cost).isZero();
     assertThat(meters.get("llm_broker_pricing_unknown_model").tag("model", "mystery-1").counter().count()).isEqualTo(2.0);
   }
+
+  @Test
+  void estimatedUsageIsPricedLikeReportedUsageAndCounted() {
+    TokenUsage estimated = TokenUsage.newBuilder(usage(0, 0, 1_000_000)).setEstimated(true).build();
+
+    long cost = table.costMicros("gpt-4o-mini", estimated);
+
+    assertThat(cost).isEqualTo(600_000);
+    assertThat(meters.get("llm_broker_pricing_estimated_usage").tag("model", "gpt-4o-mini").counter().count())
+        .isEqualTo(1.0);
+  }
 }

@@ -19,7 +19,7 @@ public final class Usage {
         .setProvider("openai")
         .setModel(model)
         .setStatus(ResponseStatus.OK)
-        .setUsage(new TokenUsage(100, 10, 0, 0))
+        .setUsage(TokenUsage.newBuilder().setInputTokens(100).setOutputTokens(10).build())
         .setCostMicros(costMicros)
         .setOccurredAt(occurredAt.toEpochMilli())
         .build();

@@ -13,7 +13,6 @@ import io.llmbroker.avro.ToolDefinition;
 import io.llmbroker.worker.providers.HttpJsonAdapter;
 import io.llmbroker.worker.providers.Prompts;
 import io.llmbroker.worker.providers.ProviderCall;
-import io.llmbroker.worker.providers.ProviderException;
 import io.llmbroker.worker.providers.ProviderReply;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -38,7 +37,8 @@ import java.util.regex.Pattern;
  * input is {@code input_tokens + cache_read_input_tokens + cache_creation_input_tokens} and
  * the cached part is {@code cache_read_input_tokens}. Errors
  * {@code {"type":"error","error":{"type","message"}}}: 529 {@code overloaded_error} is
- * TRANSIENT, 429 RATE_LIMITED, 402 {@code billing_error} QUOTA. Thread-safe.
+ * TRANSIENT, 429 RATE_LIMITED, 402 {@code billing_error} QUOTA. A 200 with no content blocks is a
+ * TRANSIENT failure, never an empty answer. Thread-safe.
  */
 public final class AnthropicAdapter extends HttpJsonAdapter {
 
@@ -168,6 +168,9 @@ public final class AnthropicAdapter extends HttpJsonAdapter {
 
   @Override
   protected ProviderReply parse(JsonNode json, int status, ProviderCall call) {
+    if (json.path("content").isEmpty()) {
+      throw noCompletion(status, json, "no content blocks (stop_reason " + text(json, "stop_reason") + ")");
+    }
     StringBuilder content = new StringBuilder();
     List<ToolCall> toolCalls = new ArrayList<>();
     for (JsonNode block : json.path("content")) {
@@ -205,12 +208,11 @@ public final class AnthropicAdapter extends HttpJsonAdapter {
   }
 
   @Override
-  protected ProviderException failure(int status, JsonNode json, Optional<Duration> retryAfter) {
-    JsonNode error = json.path("error");
-    String type = text(error, "type");
+  protected Failure classify(int status, JsonNode json, Optional<Duration> retryAfter) {
+    String type = text(json.path("error"), "type");
     ErrorClass errorClass = "overloaded_error".equals(type) ? ErrorClass.TRANSIENT
         : "billing_error".equals(type) ? ErrorClass.QUOTA
         : classOf(status, false);
-    return error(errorClass, status, type, text(error, "message"), retryAfter);
+    return new Failure(errorClass, type, retryAfter);
   }
 }

@@ -44,7 +44,9 @@ import java.util.regex.Pattern;
  * {@code {"error":{"code","message","status","details"}}}: a 429 RESOURCE_EXHAUSTED is QUOTA
  * when a violated quota is per day and RATE_LIMITED otherwise, waiting the
  * {@code RetryInfo.retryDelay} when given; an invalid key (400 API_KEY_INVALID) is CREDENTIAL;
- * 504 DEADLINE_EXCEEDED is TIMEOUT. Thread-safe.
+ * 504 DEADLINE_EXCEEDED is TIMEOUT. A 200 without candidates is a failure, never an empty answer:
+ * CALLER_FAULT when {@code promptFeedback.blockReason} says the prompt was blocked, else
+ * TRANSIENT. Thread-safe.
  */
 public final class GeminiAdapter extends HttpJsonAdapter {
 
@@ -209,6 +211,14 @@ public final class GeminiAdapter extends HttpJsonAdapter {
 
   @Override
   protected ProviderReply parse(JsonNode json, int status, ProviderCall call) {
+    if (json.path("candidates").isEmpty()) {
+      String blocked = text(json.path("promptFeedback"), "blockReason");
+      if (blocked != null) {
+        throw new ProviderException(ErrorClass.CALLER_FAULT, provider() + " " + status + " " + blocked
+            + ": the prompt was blocked (promptFeedback.blockReason)", status, blocked, null);
+      }
+      throw noCompletion(status, json, "no candidates");
+    }
     JsonNode candidate = json.path("candidates").path(0);
     StringBuilder content = new StringBuilder();
     List<ToolCall> toolCalls = new ArrayList<>();
@@ -235,8 +245,7 @@ public final class GeminiAdapter extends HttpJsonAdapter {
         .setOutputTokens(count(usage, "candidatesTokenCount") + thoughts)
         .setReasoningTokens(thoughts)
         .build();
-    String finish = candidate.isMissingNode() ? "content_filter"
-        : !toolCalls.isEmpty() ? "tool_calls" : finishReason(text(candidate, "finishReason"));
+    String finish = !toolCalls.isEmpty() ? "tool_calls" : finishReason(text(candidate, "finishReason"));
     return new ProviderReply(content.toString(), toolCalls, finish, tokens, status);
   }
 
@@ -253,8 +262,9 @@ public final class GeminiAdapter extends HttpJsonAdapter {
   }
 
   @Override
-  protected ProviderException failure(int status, JsonNode json, Optional<Duration> retryAfter) {
-    JsonNode error = json.path("error");
+  protected Failure classify(int status, JsonNode json, Optional<Duration> retryAfter) {
+    // Google's front ends sometimes wrap the error document in an array
+    JsonNode error = (json.isArray() ? json.path(0) : json).path("error");
     String code = text(error, "status");
     boolean daily = false;
     boolean badKey = false;
@@ -272,6 +282,6 @@ public final class GeminiAdapter extends HttpJsonAdapter {
     ErrorClass errorClass = badKey ? ErrorClass.CREDENTIAL
         : status == 504 || "DEADLINE_EXCEEDED".equals(code) ? ErrorClass.TIMEOUT
         : classOf(status, daily);
-    return error(errorClass, status, code, text(error, "message"), delay);
+    return new Failure(errorClass, code, delay);
   }
 }

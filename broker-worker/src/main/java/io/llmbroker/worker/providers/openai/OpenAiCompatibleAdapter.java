@@ -5,14 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llmbroker.avro.ChatMessage;
 import io.llmbroker.avro.ContentPart;
-import io.llmbroker.avro.ErrorClass;
 import io.llmbroker.avro.GenerationParams;
 import io.llmbroker.avro.TokenUsage;
 import io.llmbroker.avro.ToolCall;
 import io.llmbroker.avro.ToolDefinition;
 import io.llmbroker.worker.providers.HttpJsonAdapter;
 import io.llmbroker.worker.providers.ProviderCall;
-import io.llmbroker.worker.providers.ProviderException;
 import io.llmbroker.worker.providers.ProviderReply;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,7 +30,8 @@ import java.util.Optional;
  * cached part), {@code completion_tokens} (with
  * {@code completion_tokens_details.reasoning_tokens}). Errors {@code {"error":{"message",
  * "type","code"}}}: a 429 whose code or type is {@code insufficient_quota} is QUOTA, any other
- * 429 RATE_LIMITED. Thread-safe.
+ * 429 RATE_LIMITED. A 200 with no {@code choices} is a TRANSIENT failure, never an empty answer.
+ * Thread-safe.
  */
 public final class OpenAiCompatibleAdapter extends HttpJsonAdapter {
 
@@ -181,6 +180,9 @@ public final class OpenAiCompatibleAdapter extends HttpJsonAdapter {
 
   @Override
   protected ProviderReply parse(JsonNode json, int status, ProviderCall call) {
+    if (json.path("choices").isEmpty()) {
+      throw noCompletion(status, json, "no choices");
+    }
     JsonNode choice = json.path("choices").path(0);
     JsonNode message = choice.path("message");
     List<ToolCall> toolCalls = new ArrayList<>();
@@ -203,12 +205,11 @@ public final class OpenAiCompatibleAdapter extends HttpJsonAdapter {
   }
 
   @Override
-  protected ProviderException failure(int status, JsonNode json, Optional<Duration> retryAfter) {
+  protected Failure classify(int status, JsonNode json, Optional<Duration> retryAfter) {
     JsonNode error = json.path("error");
     String code = text(error, "code");
     String type = text(error, "type");
     boolean quota = "insufficient_quota".equals(code) || "insufficient_quota".equals(type);
-    ErrorClass errorClass = classOf(status, quota);
-    return error(errorClass, status, code != null ? code : type, text(error, "message"), retryAfter);
+    return new Failure(classOf(status, quota), code != null ? code : type, retryAfter);
   }
 }

@@ -126,4 +126,36 @@ class AnthropicAdapterTest {
     assertThat(e[6].errorClass()).isEqualTo(ErrorClass.TRANSIENT);
     assertThat(e[2].providerCode()).contains("authentication_error");
   }
+
+  @Test
+  void aSuccessWithoutContentBlocksIsAFailureNotAnEmptyAnswer() throws Exception {
+    server.enqueue(Api.ANTHROPIC, FakeReply.anthropicNoContent());
+
+    ProviderException e = failure(adapter.send(call(CallFixtures.simple("hello"), "claude-sonnet-4-5")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+    assertThat(e.getMessage()).contains("without a completion").contains("no content blocks");
+  }
+
+  @Test
+  void anUnknownModelIsADeploymentFaultWithTheMessageAndTheUrl() throws Exception {
+    server.enqueue(Api.ANTHROPIC, FakeReply.anthropicError(404, "not_found_error", "model: claude-9"));
+
+    ProviderException e = failure(adapter.send(call(CallFixtures.simple("x"), "claude-9")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.DEPLOYMENT_FAULT);
+    assertThat(e.providerCode()).contains("not_found_error");
+    assertThat(e.getMessage()).contains("model: claude-9").contains("called " + server.baseUrl() + "/v1/messages");
+  }
+
+  @Test
+  void aSuccessWithoutUsageIsEstimatedAndMarked() throws Exception {
+    server.enqueue(Api.ANTHROPIC, FakeReply.ok(Api.ANTHROPIC, "Hello world").withoutUsage());
+
+    ProviderReply reply = await(adapter.send(call(CallFixtures.simple("hello"), "claude-sonnet-4-5")));
+
+    assertThat(reply.usage().getEstimated()).isTrue();
+    assertThat(reply.usage().getInputTokens()).isEqualTo(8);
+    assertThat(reply.usage().getOutputTokens()).isEqualTo(2);
+  }
 }

@@ -114,4 +114,44 @@ class GeminiAdapterTest {
       assertThat(x.getMessage()).doesNotContain(KEY);
     }
   }
+
+  @Test
+  void aSuccessWithoutCandidatesIsAFailureNotAnEmptyAnswer() throws Exception {
+    server.enqueue(Api.GEMINI, FakeReply.geminiNoCandidates(null), FakeReply.geminiNoCandidates("SAFETY"));
+
+    ProviderException empty = failure(adapter.send(call(CallFixtures.simple("a"), "gemini-2.5-flash")));
+    ProviderException blocked = failure(adapter.send(call(CallFixtures.simple("b"), "gemini-2.5-flash")));
+
+    assertThat(empty.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+    assertThat(empty.getMessage()).contains("no candidates");
+    assertThat(blocked.errorClass()).isEqualTo(ErrorClass.CALLER_FAULT);
+    assertThat(blocked.providerCode()).contains("SAFETY");
+    assertThat(blocked.getMessage()).contains("prompt was blocked");
+  }
+
+  @Test
+  void anUnknownModelIsADeploymentFaultAndAnArrayWrappedErrorIsRead() throws Exception {
+    String notFound = FakeReply.geminiError(404, "NOT_FOUND",
+        "models/gemini-9 is not found for API version v1beta", null, null).body();
+    server.enqueue(Api.GEMINI, FakeReply.status(404, "[" + notFound + "]"));
+
+    ProviderException e = failure(adapter.send(call(CallFixtures.simple("x"), "gemini-9")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.DEPLOYMENT_FAULT);
+    assertThat(e.providerCode()).contains("NOT_FOUND");
+    assertThat(e.getMessage()).contains("models/gemini-9 is not found")
+        .contains("called " + server.baseUrl() + "/v1beta/models/gemini-9:generateContent")
+        .doesNotContain(KEY);
+  }
+
+  @Test
+  void aSuccessWithoutUsageIsEstimatedAndMarked() throws Exception {
+    server.enqueue(Api.GEMINI, FakeReply.ok(Api.GEMINI, "Hello world").withoutUsage());
+
+    ProviderReply reply = await(adapter.send(call(CallFixtures.simple("hello"), "gemini-2.5-flash")));
+
+    assertThat(reply.usage().getEstimated()).isTrue();
+    assertThat(reply.usage().getInputTokens()).isEqualTo(8);
+    assertThat(reply.usage().getOutputTokens()).isEqualTo(2);
+  }
 }

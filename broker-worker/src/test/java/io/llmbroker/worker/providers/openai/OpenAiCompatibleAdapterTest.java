@@ -16,6 +16,8 @@ import io.llmbroker.worker.providers.ProviderException;
 import io.llmbroker.worker.providers.ProviderReply;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -79,6 +81,7 @@ class OpenAiCompatibleAdapterTest {
     assertThat(reply.usage().getCachedInputTokens()).isEqualTo(1024);
     assertThat(reply.usage().getOutputTokens()).isEqualTo(300);
     assertThat(reply.usage().getReasoningTokens()).isEqualTo(128);
+    assertThat(reply.usage().getEstimated()).isFalse();
     assertThat(reply.httpStatus()).isEqualTo(200);
   }
 
@@ -144,6 +147,7 @@ class OpenAiCompatibleAdapterTest {
     ProviderException e = failure(nowhere.send(call(CallFixtures.simple("x"), "m")));
 
     assertThat(e.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+    assertThat(e.getMessage()).contains("connection to http://127.0.0.1:1/v1/chat/completions failed");
   }
 
   @Test
@@ -154,5 +158,123 @@ class OpenAiCompatibleAdapterTest {
     await(local.send(call(CallFixtures.simple("x"), "llama")));
 
     assertThat(server.received().get(0).header("authorization")).isNull();
+  }
+
+  @Test
+  void aSuccessWithNoChoicesIsAFailureNotAnEmptyAnswer() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.openAiNoChoices());
+
+    ProviderException e = failure(adapter.send(call(CallFixtures.simple("hello"), "m")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+    assertThat(e.httpStatus()).contains(200);
+    assertThat(e.getMessage()).contains("without a completion").contains("no choices");
+  }
+
+  @Test
+  void anErrorAnsweredWithA200IsAFailureThatQuotesIt() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.status(200,
+        "{\"error\":{\"message\":\"upstream provider returned 502\",\"code\":502}}"));
+
+    ProviderException e = failure(adapter.send(call(CallFixtures.simple("hello"), "m")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.TRANSIENT);
+    assertThat(e.getMessage()).contains("no choices: upstream provider returned 502");
+  }
+
+  @Test
+  void aPathThatTakesNoPostIsADeploymentFault() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.text(405, "text/html", "<html><body><h1>405 Not Allowed</h1></body></html>"));
+
+    ProviderException e = failure(adapter.send(call(CallFixtures.simple("x"), "m")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.DEPLOYMENT_FAULT);
+    assertThat(e.getMessage()).contains("405 Not Allowed").contains("called " + server.openAiBaseUrl());
+  }
+
+  @Test
+  void aWrongBaseUrlIsADeploymentFaultThatNamesTheUrlCalled() throws Exception {
+    // the usual mistake: base-url without its /v1 (here also with credentials in its user info)
+    String withUserInfo = server.baseUrl().replace("http://", "http://bob:hunter2pass@");
+    OpenAiCompatibleAdapter misconfigured = new OpenAiCompatibleAdapter("vllm", withUserInfo, KEY,
+        CallFixtures.HTTP, Clock.systemUTC());
+
+    ProviderException e = failure(misconfigured.send(call(CallFixtures.simple("x"), "m")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.DEPLOYMENT_FAULT);
+    assertThat(e.httpStatus()).contains(404);
+    assertThat(e.getMessage()).contains("called " + server.baseUrl() + "/chat/completions")
+        .doesNotContain("SECRET").doesNotContain("hunter2pass");
+  }
+
+  @Test
+  void anUnknownModelIsADeploymentFault() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.openAiError(404, "invalid_request_error", "model_not_found",
+        "The model `gpt-9` does not exist or you do not have access to it."));
+
+    ProviderException e = failure(adapter.send(call(CallFixtures.simple("x"), "gpt-9")));
+
+    assertThat(e.errorClass()).isEqualTo(ErrorClass.DEPLOYMENT_FAULT);
+    assertThat(e.providerCode()).contains("model_not_found");
+    assertThat(e.getMessage()).contains("The model `gpt-9` does not exist")
+        .contains("called " + server.openAiBaseUrl() + "/chat/completions");
+  }
+
+  @Test
+  void errorTextIsReadFromEveryCommonShape() throws Exception {
+    server.enqueue(Api.OPENAI,
+        FakeReply.status(400, "{\"error\":\"model 'llama9' not found, try pulling it first\"}"),
+        FakeReply.status(400, "{\"message\":\"Input validation error: temperature must be positive\"}"),
+        FakeReply.status(400, "{\"detail\":\"max_tokens is too large\"}"),
+        FakeReply.status(422, "{\"detail\":[{\"loc\":[\"body\",\"messages\"],\"msg\":\"field required\"}]}"),
+        FakeReply.text(500, "text/plain", "Internal Server Error: worker crashed"),
+        FakeReply.text(502, "text/html", "<html><head><title>502 Bad Gateway</title></head>"
+            + "<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>"),
+        FakeReply.status(400, "{\"object\":\"error\",\"type\":\"BadRequestError\",\"code\":400}"));
+
+    List<String> messages = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      messages.add(failure(adapter.send(call(CallFixtures.simple("q" + i), "m"))).getMessage());
+    }
+
+    assertThat(messages.get(0)).endsWith(": model 'llama9' not found, try pulling it first");
+    assertThat(messages.get(1)).endsWith(": Input validation error: temperature must be positive");
+    assertThat(messages.get(2)).endsWith(": max_tokens is too large");
+    assertThat(messages.get(3)).endsWith(": field required");
+    assertThat(messages.get(4)).endsWith(": Internal Server Error: worker crashed");
+    assertThat(messages.get(5)).contains("502 Bad Gateway").contains("nginx").doesNotContain("<");
+    assertThat(messages.get(6)).contains("BadRequestError");
+  }
+
+  @Test
+  void errorTextIsScrubbedOfKeysAndBounded() throws Exception {
+    String leaky = "upstream said: key " + KEY + ", header Authorization: Bearer abc.DEF-123_xyz456, "
+        + "aws AKIAIOSFODNN7EXAMPLE, other sk-proj-abcdefghijklmnop, google AIzaSyA1234567890abcdef; "
+        + "x".repeat(5000);
+    server.enqueue(Api.OPENAI, FakeReply.openAiError(400, "invalid_request_error", null, leaky),
+        FakeReply.text(503, "text/plain", leaky));
+
+    ProviderException json = failure(adapter.send(call(CallFixtures.simple("a"), "m")));
+    ProviderException text = failure(adapter.send(call(CallFixtures.simple("b"), "m")));
+
+    for (ProviderException e : List.of(json, text)) {
+      assertThat(e.getMessage()).contains("upstream said").contains("[redacted]")
+          .doesNotContain("SECRET").doesNotContain("abc.DEF").doesNotContain("AKIAIOSFODNN7EXAMPLE")
+          .doesNotContain("sk-proj").doesNotContain("AIzaSy");
+      assertThat(e.getMessage().length()).isLessThan(600);
+    }
+  }
+
+  @Test
+  void aSuccessWithoutUsageIsCountedWithTheModelsTokenizerAndMarkedEstimated() throws Exception {
+    server.enqueue(Api.OPENAI, FakeReply.ok(Api.OPENAI, "Hello world").withoutUsage());
+
+    ProviderReply reply = await(adapter.send(call(CallFixtures.simple("hello"), "gpt-4o-mini")));
+
+    assertThat(reply.content()).isEqualTo("Hello world");
+    assertThat(reply.usage().getEstimated()).isTrue();
+    // o200k_base: "user" and "hello" are one token each, plus 3 per message and 3 to prime the reply
+    assertThat(reply.usage().getInputTokens()).isEqualTo(8);
+    assertThat(reply.usage().getOutputTokens()).isEqualTo(2);
   }
 }
