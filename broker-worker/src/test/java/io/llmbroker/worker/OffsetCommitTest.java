@@ -96,10 +96,15 @@ class OffsetCommitTest {
       real.assign(partitionIndices, totalPartitions);
     }
 
-    /** The held request counts as a call in progress, as a slow provider call would. */
+    /** While held, the request counts as a call in progress, as a slow provider call would: it stays. */
     @Override
-    public int callsInProgress() {
-      return real.callsInProgress() + (gate.isDone() ? 0 : 1);
+    public boolean withdraw(CompletableFuture<CallOutcome> call) {
+      return gate.isDone() && real.withdraw(call);
+    }
+
+    @Override
+    public boolean withinShares() {
+      return gate.isDone() && real.withinShares();
     }
 
     @Override
