@@ -86,6 +86,8 @@ public final class RequestIntake implements Runnable {
   private volatile boolean stopping;
   private volatile boolean polled;
   private volatile RuntimeException fatal;
+  /** The last numbering read from the cluster, for when it cannot be read (a shutdown with the broker gone). */
+  private PartitionNumbering numbering = PartitionNumbering.of(List.of(), new int[0]);
 
   /**
    * @param assignmentListener told {@code (partitionIndices, totalPartitions)} after each change
@@ -171,8 +173,7 @@ public final class RequestIntake implements Runnable {
       failure = e;
       log.error("event=intake_fatal error={} message=\"{}\" action=\"the worker stops: this error does not pass with"
           + " a retry; fix the cause and start it again\"", e.getClass().getName(), e.getMessage(), e);
-      Set<TopicPartition> owned = new HashSet<>(tracker.owned());
-      pending.abandon(owned);
+      pending.abandon(new HashSet<>(tracker.owned()));
       announceQuietly();
     } finally {
       try {
@@ -311,13 +312,22 @@ public final class RequestIntake implements Runnable {
 
   /** Tells the router which request partitions this worker owns, as indices into all of them. */
   private void announceAssignment(Collection<TopicPartition> owned) {
-    List<Topic<?>> requestTopics = List.copyOf(topics.requestTopics());
-    int[] counts = new int[requestTopics.size()];
-    for (int t = 0; t < counts.length; t++) {
-      List<PartitionInfo> infos = consumer.partitionsFor(requestTopics.get(t).name());
-      counts[t] = infos == null ? 0 : infos.stream().mapToInt(PartitionInfo::partition).max().orElse(-1) + 1;
+    try {
+      List<Topic<?>> requestTopics = List.copyOf(topics.requestTopics());
+      int[] counts = new int[requestTopics.size()];
+      for (int t = 0; t < counts.length; t++) {
+        List<PartitionInfo> infos = consumer.partitionsFor(requestTopics.get(t).name());
+        counts[t] = infos == null ? 0 : infos.stream().mapToInt(PartitionInfo::partition).max().orElse(-1) + 1;
+      }
+      numbering = PartitionNumbering.of(requestTopics.stream().map(Topic::name).toList(), counts);
+    } catch (WakeupException | InterruptException e) {
+      throw e;
+    } catch (KafkaException e) {
+      if (FatalErrors.isFatal(e)) {
+        throw e;
+      }
+      log.warn("event=partition_counts_unknown error={} using=last", e.getClass().getSimpleName());
     }
-    PartitionNumbering numbering = PartitionNumbering.of(requestTopics.stream().map(Topic::name).toList(), counts);
     Set<Integer> indices = numbering.indices(owned);
     log.info("event=assignment partitions={} of={}", indices.size(), numbering.total());
     if (numbering.total() > 0) {
