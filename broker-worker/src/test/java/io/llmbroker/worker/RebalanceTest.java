@@ -6,12 +6,9 @@ import static io.llmbroker.worker.WorkerTestKit.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmbroker.avro.LlmResponse;
-import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.testsupport.FakeProviderServer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -47,13 +44,7 @@ class RebalanceTest {
     kit.start(kit.config(intake, Map.of(), routing), WorkerTestKit.FAKE_ENV);
     var responses = kit.probe(kit.topics.responses("svc"));
     await("the first worker owning all nine request partitions", WAIT, () -> kit.stableGroup(1, 9));
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < REQUESTS; i++) {
-      String id = "r-" + i;
-      ids.add(id);
-      kit.submitRaw(Priority.values()[i % 3], id.getBytes(StandardCharsets.UTF_8), kit.encode(request(id).build()));
-    }
-    kit.flush();
+    List<String> ids = kit.submitAcrossClasses(REQUESTS);
     await("the first worker using its whole cap", WAIT, () -> provider.inFlight() == CAP);
 
     kit.start(kit.config(intake, Map.of(), routing), WorkerTestKit.FAKE_ENV);

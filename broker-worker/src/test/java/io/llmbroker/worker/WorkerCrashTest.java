@@ -59,13 +59,7 @@ class WorkerCrashTest {
     Files.writeString(config, kit.yaml("{commit-interval: 1s}", FAST_FAILOVER, SLOW_ROUTING));
     child = startWorkerMain(config, dir.resolve("worker.log"));
     var responses = kit.probe(kit.topics.responses("svc"));
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < REQUESTS; i++) {
-      String id = "r-" + i;
-      ids.add(id);
-      kit.submitRaw(Priority.values()[i % 3], id.getBytes(StandardCharsets.UTF_8), kit.encode(request(id).build()));
-    }
-    kit.flush();
+    List<String> ids = kit.submitAcrossClasses(REQUESTS);
     responses.awaitCount(REQUESTS / 5, WAIT);
 
     child.destroyForcibly();
@@ -105,13 +99,7 @@ class WorkerCrashTest {
       child = startWorkerMain(config, dir.resolve("worker.log"), WorkerTestKit.FAKE_ENV);
       await("two workers sharing the nine request partitions", WAIT, () -> kit.stableGroup(2, 9));
       var responses = kit.probe(kit.topics.responses("svc"));
-      List<String> ids = new ArrayList<>();
-      for (int i = 0; i < 300; i++) {
-        String id = "r-" + i;
-        ids.add(id);
-        kit.submitRaw(Priority.values()[i % 3], id.getBytes(StandardCharsets.UTF_8), kit.encode(request(id).build()));
-      }
-      kit.flush();
+      List<String> ids = kit.submitAcrossClasses(300);
       responses.awaitCount(60, WAIT);
 
       int inProgressAtKill = provider.inFlight();
