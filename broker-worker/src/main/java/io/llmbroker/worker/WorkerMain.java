@@ -4,18 +4,19 @@ import io.llmbroker.runtime.config.ConfigException;
 import io.llmbroker.worker.config.WorkerConfig;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * Runs one worker until SIGTERM: {@code WorkerMain [--config FILE]}. Without {@code --config}
  * the bundled default config is used. SIGTERM (or Ctrl-C) drains gracefully before the JVM
  * exits. Exit status 2 means the config was refused; the message names the key and value.
+ * Exit status 1 means the consumer died of an error no retry cures (authorization, a fenced
+ * {@code group.instance.id}, ...): the log's {@code event=intake_fatal} line names it.
  */
 public final class WorkerMain {
 
   private WorkerMain() {}
 
-  public static void main(String[] args) throws InterruptedException {
+  public static void main(String[] args) {
     Map<String, String> env = System.getenv();
     WorkerConfig config;
     try {
@@ -26,12 +27,12 @@ public final class WorkerMain {
       return;
     }
     WorkerService worker = WorkerService.start(config, env);
-    CountDownLatch closed = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      worker.close();
-      closed.countDown();
-    }, "worker-shutdown"));
-    closed.await();
+    Runtime.getRuntime().addShutdownHook(new Thread(worker::close, "worker-shutdown"));
+    Throwable failure = worker.terminated().toCompletableFuture().join();
+    if (failure != null) {
+      System.err.println("llm-broker worker: stopping after a Kafka error that a retry does not cure: " + failure);
+      System.exit(1);
+    }
   }
 
   private static WorkerConfig load(String[] args, Map<String, String> env) {

@@ -6,6 +6,7 @@ import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.worker.config.WorkerConfig;
+import io.llmbroker.worker.intake.BrokerContact;
 import io.llmbroker.worker.intake.RequestIntake;
 import io.llmbroker.worker.ops.WorkerMetrics;
 import io.llmbroker.worker.pipeline.RequestPipeline;
@@ -22,6 +23,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -45,7 +47,9 @@ import org.slf4j.LoggerFactory;
  * otherwise: group {@code <prefix>llm-broker-worker}, manual commits, {@code earliest} reset,
  * the classic group protocol with the {@link CooperativeStickyAssignor} (so a rebalance only
  * stops the partitions that move, on any broker; {@code group.protocol: consumer} is honoured
- * when set), and one idempotent producer with {@code acks=all} for every output.
+ * when set) and a 6 s session timeout (the broker's minimum by default: a crashed worker's
+ * partitions move to the others within seconds rather than the client default's 45 s), and one
+ * idempotent producer with {@code acks=all} for every output.
  *
  * <p>Thread-safe. {@link #close()} drains gracefully: it stops taking work, lets in-flight
  * requests finish within {@code intake.drain-timeout}, commits, and leaves the group.
@@ -54,6 +58,7 @@ public final class WorkerService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerService.class);
   private static final Duration CLOSE_MARGIN = Duration.ofSeconds(15);
+  private static final int SESSION_TIMEOUT_MS = 6_000;
 
   private final WorkerConfig config;
   private final RequestIntake intake;
@@ -61,18 +66,20 @@ public final class WorkerService implements AutoCloseable {
   private final CallRouter router;
   private final OutputPublisher publisher;
   private final Admin admin;
+  private final BrokerContact contact;
   private final OpsServer ops;
   private final WorkerMetrics metrics;
   private boolean closed;
 
   private WorkerService(WorkerConfig config, RequestIntake intake, Thread intakeThread, CallRouter router,
-      OutputPublisher publisher, Admin admin, OpsServer ops, WorkerMetrics metrics) {
+      OutputPublisher publisher, Admin admin, BrokerContact contact, OpsServer ops, WorkerMetrics metrics) {
     this.config = config;
     this.intake = intake;
     this.intakeThread = intakeThread;
     this.router = router;
     this.publisher = publisher;
     this.admin = admin;
+    this.contact = contact;
     this.ops = ops;
     this.metrics = metrics;
   }
@@ -125,17 +132,20 @@ public final class WorkerService implements AutoCloseable {
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
       opened.add(consumer);
-      RequestIntake intake = new RequestIntake(consumer, topics, pipeline, router::assign, router::callsInProgress, metrics, clock,
-          config.intake().backlogPerClass(), config.intake().drainTimeout(), config.intake().commitInterval());
+      RequestIntake intake = new RequestIntake(consumer, topics, pipeline, router::assign, router::withinShares, metrics,
+          clock, config.intake());
+      BrokerContact contact = new BrokerContact(admin, clock, config.intake().brokerUnreachableAfter());
+      opened.add(contact);
 
-      OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry, intake::alive, intake::ready);
+      OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry, intake::alive,
+          () -> intake.ready() && contact.reachable());
       opened.add(ops);
       Thread thread = new Thread(intake, "request-intake-" + workerId);
       thread.start();
       opened.remove(consumer);
       log.info("event=worker_started worker={} group={} ops_port={} topics_prefix=\"{}\"", workerId,
           consumerProperties(clientProps, config).get(ConsumerConfig.GROUP_ID_CONFIG), ops.port(), topics.prefix());
-      return new WorkerService(config, intake, thread, router, publisher, admin, ops, metrics);
+      return new WorkerService(config, intake, thread, router, publisher, admin, contact, ops, metrics);
     } catch (RuntimeException e) {
       for (int i = opened.size() - 1; i >= 0; i--) {
         try {
@@ -153,9 +163,23 @@ public final class WorkerService implements AutoCloseable {
     return ops.port();
   }
 
-  /** True once the consumer polled successfully, until close. */
+  /** True once the consumer polled successfully, until close, while the Kafka cluster answers. */
   public boolean ready() {
-    return intake.ready();
+    return intake.ready() && contact.reachable();
+  }
+
+  /** False once the consumer died on an error no retry cures (see {@link #terminated()}). */
+  public boolean alive() {
+    return intake.alive();
+  }
+
+  /**
+   * Completes when the consumer has stopped: with null after {@link #close()}, with the error
+   * when it died of one no retry cures (authorization, a fenced {@code group.instance.id}, ...);
+   * the worker then takes no more work, {@code /health/live} answers 503, and it should be closed.
+   */
+  public CompletionStage<Throwable> terminated() {
+    return intake.terminated();
   }
 
   WorkerMetrics metrics() {
@@ -178,6 +202,7 @@ public final class WorkerService implements AutoCloseable {
     }
     router.close();
     publisher.close(Duration.ofSeconds(10));
+    contact.close();
     admin.close(Duration.ofSeconds(5));
     ops.close();
     log.info("event=worker_stopped worker={}", config.worker().id());
@@ -223,6 +248,10 @@ public final class WorkerService implements AutoCloseable {
     Object protocol = props.get(ConsumerConfig.GROUP_PROTOCOL_CONFIG);
     if (protocol == null || GroupProtocol.CLASSIC.name().equalsIgnoreCase(protocol.toString())) {
       props.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+      // The heartbeat runs on the client's own thread, so a busy poll loop never misses it;
+      // KIP-848's session timeout is the broker's (group.consumer.session.timeout.ms, 45 s).
+      props.putIfAbsent(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, SESSION_TIMEOUT_MS);
+      props.putIfAbsent(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, SESSION_TIMEOUT_MS / 3);
     }
     return props;
   }

@@ -8,10 +8,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
+import io.llmbroker.testsupport.FakeProviderServer;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -57,13 +59,7 @@ class WorkerCrashTest {
     Files.writeString(config, kit.yaml("{commit-interval: 1s}", FAST_FAILOVER, SLOW_ROUTING));
     child = startWorkerMain(config, dir.resolve("worker.log"));
     var responses = kit.probe(kit.topics.responses("svc"));
-    List<String> ids = new ArrayList<>();
-    for (int i = 0; i < REQUESTS; i++) {
-      String id = "r-" + i;
-      ids.add(id);
-      kit.submitRaw(Priority.values()[i % 3], id.getBytes(StandardCharsets.UTF_8), kit.encode(request(id).build()));
-    }
-    kit.flush();
+    List<String> ids = kit.submitAcrossClasses(REQUESTS);
     responses.awaitCount(REQUESTS / 5, WAIT);
 
     child.destroyForcibly();
@@ -83,6 +79,43 @@ class WorkerCrashTest {
     await("the survivor's commit of every request", WAIT,
         () -> kit.committed().entrySet().containsAll(kit.requestEndOffsets().entrySet()));
     assertThat(survivor.metrics().answeredCount(ResponseStatus.OK)).isEqualTo((double) uncommitted);
+  }
+
+  /**
+   * Recovery and duplicates with the default consumer settings: a kill -9 of one of two workers
+   * under load. Its partitions must be served again within 10 s, and the replies sent twice (those
+   * the killed worker sent without its commit of them) stay within the calls the provider was
+   * serving: with a 100 ms commit interval a 500 ms call cannot complete twice uncommitted.
+   */
+  @Test
+  void aKilledWorkersPartitionsAreServedWithinTenSecondsAndItsDuplicatesStayWithinTheCap(@TempDir Path dir)
+      throws Exception {
+    int cap = 9;
+    try (FakeProviderServer provider = FakeProviderServer.start().latency(Duration.ofMillis(500))) {
+      String routing = WorkerTestKit.fakeRouting(provider, cap);
+      Path config = dir.resolve("worker.yaml");
+      Files.writeString(config, kit.yaml("{drain-timeout: 10s}", Map.of(), routing));
+      kit.start(kit.config("{drain-timeout: 10s}", Map.of(), routing), WorkerTestKit.FAKE_ENV);
+      child = startWorkerMain(config, dir.resolve("worker.log"), WorkerTestKit.FAKE_ENV);
+      await("two workers sharing the nine request partitions", WAIT, () -> kit.stableGroup(2, 9));
+      var responses = kit.probe(kit.topics.responses("svc"));
+      List<String> ids = kit.submitAcrossClasses(300);
+      responses.awaitCount(60, WAIT);
+
+      int inProgressAtKill = provider.inFlight();
+      long killedAt = System.nanoTime();
+      child.destroyForcibly();
+      await("the survivor owning every request partition", Duration.ofSeconds(30), () -> kit.stableGroup(1, 9));
+      double recoverySeconds = (System.nanoTime() - killedAt) / 1e9;
+
+      Map<String, LlmResponse> answered = responses.awaitKeys(ids, WAIT);
+      assertThat(ids).allSatisfy(id -> assertThat(answered.get(id).getStatus()).isEqualTo(ResponseStatus.OK));
+      long duplicates = responses.records().size() - ids.size();
+      System.out.printf("crash: recovery_s=%.1f duplicates=%d calls_in_progress_at_kill=%d%n",
+          recoverySeconds, duplicates, inProgressAtKill);
+      assertThat(recoverySeconds).as("seconds until the killed worker's partitions had a new owner").isLessThan(10);
+      assertThat(duplicates).as("replies sent twice").isLessThanOrEqualTo(cap);
+    }
   }
 
   @Test
@@ -122,12 +155,17 @@ class WorkerCrashTest {
   }
 
   private static Process startWorkerMain(Path config, Path log) throws IOException {
-    return new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
+    return startWorkerMain(config, log, Map.of());
+  }
+
+  private static Process startWorkerMain(Path config, Path log, Map<String, String> env) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-cp", System.getProperty("java.class.path"),
         "-Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.llmbroker.avro",
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=info",
         WorkerMain.class.getName(), "--config", config.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile())
-        .start();
+        .redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(env);
+    return builder.start();
   }
 
   private static Set<String> keys(List<ConsumerRecord<String, LlmResponse>> records) {

@@ -159,6 +159,18 @@ final class WorkerTestKit implements AutoCloseable {
     raw.send(new ProducerRecord<>(topics.requests(priority).name(), key, value));
   }
 
+  /** Sends {@code count} requests {@code r-0, r-1, ...} round-robin over the priority classes; returns their ids. */
+  List<String> submitAcrossClasses(int count) {
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String id = "r-" + i;
+      ids.add(id);
+      submitRaw(Priority.values()[i % 3], id.getBytes(java.nio.charset.StandardCharsets.UTF_8), encode(request(id).build()));
+    }
+    flush();
+    return ids;
+  }
+
   void flush() {
     requests.flush();
     raw.flush();

@@ -26,7 +26,8 @@ import org.apache.kafka.clients.CommonClientConfigs;
  *   max-request-bytes: 1048576
  *   backlog-per-class: 5000
  *   drain-timeout: 30s
- *   commit-interval: 1s
+ *   commit-interval: 100ms
+ *   broker-unreachable-after: 15s
  * routing: ...           # see RoutingConfig
  * </pre>
  *
@@ -43,7 +44,7 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
     topics = topics == null ? TopicSettings.defaults() : topics;
     ops = OpsSettings.withDefaultPort(ops, 8081);
-    intake = intake == null ? new Intake(null, null, null, null, null) : intake;
+    intake = intake == null ? new Intake(null, null, null, null, null, null) : intake;
     String bootstrap = kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
     if (bootstrap == null || bootstrap.isBlank()) {
       throw new IllegalArgumentException("kafka." + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG
@@ -96,17 +97,22 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
    * @param maxRequestBytes larger encoded requests are answered INVALID
    * @param backlogPerClass records of one priority class held in memory before that class's
    *     partitions are paused
-   * @param drainTimeout how long a revoke or a shutdown waits for in-flight requests
-   * @param commitInterval how often progress is committed while running
+   * @param drainTimeout how long a revoke or a shutdown waits for provider calls in progress
+   *     and outputs being acknowledged
+   * @param commitInterval the least time between two commits: progress is committed as soon as
+   *     it moves, at most this often
+   * @param brokerUnreachableAfter {@code /health/ready} answers 503 once the Kafka cluster has
+   *     not answered for this long
    */
   public record Intake(Pattern replyToAllow, Integer maxRequestBytes, Integer backlogPerClass, Duration drainTimeout,
-      Duration commitInterval) {
+      Duration commitInterval, Duration brokerUnreachableAfter) {
     public Intake {
       replyToAllow = replyToAllow == null ? Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*") : replyToAllow;
       maxRequestBytes = maxRequestBytes == null ? 1_048_576 : maxRequestBytes;
       backlogPerClass = backlogPerClass == null ? 5000 : backlogPerClass;
       drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
-      commitInterval = commitInterval == null ? Duration.ofSeconds(1) : commitInterval;
+      commitInterval = commitInterval == null ? Duration.ofMillis(100) : commitInterval;
+      brokerUnreachableAfter = brokerUnreachableAfter == null ? Duration.ofSeconds(15) : brokerUnreachableAfter;
       if (maxRequestBytes < 1) {
         throw new IllegalArgumentException("max-request-bytes must be >= 1: " + maxRequestBytes);
       }
@@ -118,6 +124,9 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
       }
       if (commitInterval.isZero() || commitInterval.isNegative()) {
         throw new IllegalArgumentException("commit-interval must be positive: " + commitInterval);
+      }
+      if (brokerUnreachableAfter.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("broker-unreachable-after must be >= 1s: " + brokerUnreachableAfter);
       }
     }
   }

@@ -1,7 +1,6 @@
 package io.llmbroker.worker.intake;
 
 import io.llmbroker.avro.Priority;
-import java.util.concurrent.CompletionStage;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /** What the intake hands every polled request record to. */
@@ -13,9 +12,6 @@ public interface RecordHandler {
    * work, never wait for it.
    *
    * @param receivedAt epoch millis at which the record was polled
-   * @return completes when every output of the record is acknowledged by the broker; completes
-   *     exceptionally when an output could not be published, and the record's offset is then
-   *     never committed by this worker
    */
-  CompletionStage<Void> handle(ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt);
+  RecordWork handle(ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt);
 }

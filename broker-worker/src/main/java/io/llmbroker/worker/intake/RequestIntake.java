@@ -3,30 +3,28 @@ package io.llmbroker.worker.intake;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
+import io.llmbroker.worker.config.WorkerConfig;
 import io.llmbroker.worker.offsets.OffsetTracker;
 import io.llmbroker.worker.offsets.PartitionOffsets;
 import io.llmbroker.worker.ops.WorkerMetrics;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
-import java.util.function.IntSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -43,21 +41,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The consumer loop: polls the three request topics, hands every record to a
  * {@link RecordHandler} at once, and commits, per partition, the lowest offset not yet complete
- * (records complete out of order, many per partition at a time).
+ * (records complete out of order, many per partition at a time). A commit is sent as soon as
+ * that offset moves, at most once per {@code commit-interval}. Full priority classes are paused
+ * ({@link BacklogPauses}), re-applied on every loop turn and after every rebalance.
  *
- * <p><b>Backlog.</b> Each priority class may hold {@code backlogPerClass} records in memory
- * (from poll until their outputs are acknowledged); when a class is full its partitions are
- * paused, so memory stays flat whatever the lag, while the other classes keep being polled.
- * A class can exceed the limit by at most one poll ({@code max.poll.records}). The paused set
- * is recomputed on every loop turn and after every rebalance.
+ * <p><b>Rebalances and shutdown.</b> On revoke the loop first tells the assignment listener of
+ * the smaller assignment, so this worker's share of every cap shrinks, then lets the revoked
+ * partitions go through a {@link Drain}, commits them, and only then returns to the consumer, so
+ * their new owner starts from the committed offset with its grown share while this worker is
+ * within its smaller one. Close does the same for every partition (its share is zero), then
+ * leaves the group. The listener gets this worker's request partition indices
+ * ({@link PartitionNumbering}) and their total.
  *
- * <p><b>Rebalances and shutdown.</b> On revoke the loop stops taking work from the revoked
- * partitions, waits up to {@code drainTimeout} for their in-flight records, commits, and lets
- * them go; what did not finish is withdrawn from the router (no further provider call) and read
- * again by the new owner (at least once). Close does the same for every partition, then leaves
- * the group. After each assignment change the assignment listener gets this worker's request
- * partition indices (partition-major, see {@link #announceAssignment}) and their total; on revoke it hears of the smaller assignment before
- * the drain, so this worker's provider share shrinks before the new owner's grows.
+ * <p><b>Fatal errors.</b> A consumer error no retry can cure ({@link FatalErrors}) stops the
+ * loop: work is abandoned, {@link #alive()} turns false and {@link #terminated()} completes with
+ * the error. Any other Kafka error is logged and the loop carries on.
  *
  * <p><b>Threads.</b> {@code KafkaConsumer} is not thread-safe: only the loop's thread touches
  * it. Completions arrive from other threads through a queue the loop drains.
@@ -74,54 +72,59 @@ public final class RequestIntake implements Runnable {
   private final Map<String, Priority> priorityOf = new HashMap<>();
   private final RecordHandler handler;
   private final BiConsumer<Set<Integer>, Integer> assignmentListener;
-  private final IntSupplier callsInProgress;
   private final WorkerMetrics metrics;
   private final Clock clock;
-  private final int backlogPerClass;
-  private final Duration drainTimeout;
   private final Duration commitInterval;
 
   private final OffsetTracker tracker = new OffsetTracker();
+  private final PendingWork pending = new PendingWork();
   private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
   private final Map<Priority, AtomicInteger> backlog = new EnumMap<>(Priority.class);
-  /** Work started for each partition and not yet complete: what a drain timeout hands back. */
-  private final Map<TopicPartition, Set<CompletableFuture<Void>>> pending = new ConcurrentHashMap<>();
-  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final BacklogPauses pauses;
+  private final Drain drain;
+  private final CompletableFuture<Throwable> terminated = new CompletableFuture<>();
   private volatile boolean stopping;
   private volatile boolean polled;
-  private volatile boolean failed;
+  private volatile RuntimeException fatal;
+  /** The last numbering read from the cluster, for when it cannot be read (a shutdown with the broker gone). */
+  private PartitionNumbering numbering = PartitionNumbering.of(List.of(), new int[0]);
 
   /**
    * @param assignmentListener told {@code (partitionIndices, totalPartitions)} after each change
-   * @param callsInProgress the provider calls running now, which a shutdown waits for
+   * @param withinShares true when no lane has more calls in progress than this worker's share
+   *     of its cap; a revoke or a shutdown does not end before it holds (or the drain timeout)
    */
   public RequestIntake(Consumer<byte[], byte[]> consumer, Topics topics, RecordHandler handler,
-      BiConsumer<Set<Integer>, Integer> assignmentListener, IntSupplier callsInProgress, WorkerMetrics metrics,
-      Clock clock, int backlogPerClass, Duration drainTimeout, Duration commitInterval) {
+      BiConsumer<Set<Integer>, Integer> assignmentListener, BooleanSupplier withinShares, WorkerMetrics metrics,
+      Clock clock, WorkerConfig.Intake settings) {
     this.consumer = consumer;
     this.topics = topics;
     this.handler = handler;
     this.assignmentListener = assignmentListener;
-    this.callsInProgress = callsInProgress;
     this.metrics = metrics;
     this.clock = clock;
-    this.backlogPerClass = backlogPerClass;
-    this.drainTimeout = drainTimeout;
-    this.commitInterval = commitInterval;
+    this.commitInterval = settings.commitInterval();
     for (Priority priority : Priority.values()) {
       priorityOf.put(topics.requests(priority).name(), priority);
       backlog.put(priority, metrics.backlog(priority));
     }
+    this.pauses = new BacklogPauses(backlog, priorityOf::get, settings.backlogPerClass());
+    this.drain = new Drain(pending, tracker, withinShares, this::awaitCompletions, settings.drainTimeout());
   }
 
   /** False once the consumer loop died on an error it could not recover from: restart the worker. */
   public boolean alive() {
-    return !failed;
+    return !terminated.isDone() || terminated.join() == null;
   }
 
   /** True once a poll succeeded, until the loop stops or dies. */
   public boolean ready() {
-    return polled && !stopping && !failed;
+    return polled && !stopping && !terminated.isDone();
+  }
+
+  /** Completes when the loop has stopped: with null after {@link #stop}, with the error when it died. */
+  public CompletionStage<Throwable> terminated() {
+    return terminated;
   }
 
   /** Records of {@code priority} held in memory now. */
@@ -131,17 +134,18 @@ public final class RequestIntake implements Runnable {
 
   @Override
   public void run() {
+    Throwable failure = null;
     try {
       consumer.subscribe(topics.requestTopics().stream().map(Topic::name).toList(), new Rebalances());
-      long nextCommit = clock.millis() + commitInterval.toMillis();
+      long lastCommit = clock.millis();
       while (!stopping) {
         try {
           applyCompletions();
-          applyPauses();
-          if (clock.millis() >= nextCommit) {
-            commitAsync();
-            nextCommit = clock.millis() + commitInterval.toMillis();
+          metrics.pausedPartitions(pauses.apply(consumer, tracker.owned()));
+          if (clock.millis() - lastCommit >= commitInterval.toMillis() && commitAsync()) {
+            lastCommit = clock.millis();
           }
+          throwIfFatal();
           ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
           polled = true;
           long receivedAt = clock.millis();
@@ -151,29 +155,34 @@ public final class RequestIntake implements Runnable {
         } catch (WakeupException | InterruptException e) {
           throw e;
         } catch (KafkaException e) {
-          // A broker or group error is not a reason to die; the consumer recovers on the next poll.
+          if (FatalErrors.isFatal(e)) {
+            throw e;
+          }
+          // A broker or group error is not a reason to die; the consumer recovers on a later poll.
           log.warn("event=poll_failed error={} message=\"{}\"", e.getClass().getSimpleName(), e.getMessage());
-          waitForCompletions(ERROR_BACKOFF);
+          awaitCompletions(ERROR_BACKOFF);
         }
       }
       Set<TopicPartition> owned = new HashSet<>(tracker.owned());
-      // Give up this worker's share of every cap first: no new provider call starts, so the
-      // workers taking over never see the pool above a cap, and the drain ends with the calls
-      // in progress instead of working through the whole backlog.
+      // A zero share everywhere: no new provider call starts, so the workers taking over never
+      // see the pool above a cap, and the drain waits only for the calls in progress.
       announceAssignment(Set.of());
-      drain(owned, () -> callsInProgress.getAsInt() == 0);
+      drain.of(owned, "shutdown");
       commitSync(owned);
     } catch (RuntimeException e) {
-      failed = true;
-      log.error("event=intake_failed error={}", e.toString(), e);
+      failure = e;
+      log.error("event=intake_fatal error={} message=\"{}\" action=\"the worker stops: this error does not pass with"
+          + " a retry; fix the cause and start it again\"", e.getClass().getName(), e.getMessage(), e);
+      pending.abandon(new HashSet<>(tracker.owned()));
+      announceQuietly();
     } finally {
       try {
         consumer.close(COMMIT_TIMEOUT);
       } catch (RuntimeException e) {
         log.warn("event=consumer_close_failed error={}", e.toString());
       }
-      stopped.countDown();
       log.info("event=intake_stopped");
+      terminated.complete(failure);
     }
   }
 
@@ -184,9 +193,11 @@ public final class RequestIntake implements Runnable {
   public void stop(Duration wait) {
     stopping = true;
     try {
-      stopped.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+      terminated.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      log.warn("event=intake_stop_slow waited_ms={}", wait.toMillis());
     }
   }
 
@@ -199,17 +210,16 @@ public final class RequestIntake implements Runnable {
     }
     offsets.started(record.offset());
     backlog.get(priority).incrementAndGet();
-    CompletableFuture<Void> done;
+    RecordWork work;
     try {
-      done = handler.handle(record, priority, receivedAt).toCompletableFuture();
+      work = handler.handle(record, priority, receivedAt);
     } catch (RuntimeException e) {
-      done = CompletableFuture.failedFuture(e);
+      work = RecordWork.publishing(CompletableFuture.failedFuture(e));
     }
-    Set<CompletableFuture<Void>> ofPartition = pending.computeIfAbsent(partition, p -> ConcurrentHashMap.newKeySet());
-    ofPartition.add(done);
-    CompletableFuture<Void> work = done;
-    done.whenComplete((ok, error) -> {
-      ofPartition.remove(work);
+    pending.add(partition, work);
+    RecordWork started = work;
+    work.done().whenComplete((ok, error) -> {
+      pending.remove(partition, started);
       completions.add(new Completion(partition, offsets, record.offset(), priority, error));
     });
   }
@@ -225,104 +235,53 @@ public final class RequestIntake implements Runnable {
     if (!tracker.isCurrent(c.partition(), c.offsets())) {
       return;
     }
-    if (c.error() == null) {
+    Throwable error = c.error() instanceof CompletionException && c.error().getCause() != null
+        ? c.error().getCause() : c.error();
+    if (error == null) {
       c.offsets().completed(c.offset());
+    } else if (error instanceof CancellationException) {
+      // Handed back on a revoke or a shutdown: the partition's next owner serves it.
+      c.offsets().failed(c.offset());
     } else {
       c.offsets().failed(c.offset());
       log.error("event=record_failed topic={} partition={} offset={} error={} message=\"{}\"",
           c.partition().topic(), c.partition().partition(), c.offset(),
-          c.error().getClass().getSimpleName(), c.error().getMessage());
+          error.getClass().getSimpleName(), error.getMessage());
     }
   }
 
-  /** Waits up to {@code wait} for completions and applies them; false when none came. */
-  private boolean waitForCompletions(Duration wait) {
+  /** Waits up to {@code wait} for a completion, then applies every completion that arrived. */
+  private void awaitCompletions(Duration wait) {
     try {
-      Completion c = completions.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
-      if (c != null) {
-        apply(c);
-        applyCompletions();
+      if (!wait.isZero()) {
+        Completion c = completions.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+        if (c != null) {
+          apply(c);
+        }
       }
-      return c != null;
+      applyCompletions();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptException(e);
     }
   }
 
-  private void applyPauses() {
-    Set<TopicPartition> wanted = new HashSet<>();
-    for (TopicPartition partition : tracker.owned()) {
-      Priority priority = priorityOf.get(partition.topic());
-      if (backlog.get(priority).get() >= backlogPerClass) {
-        wanted.add(partition);
-      }
-    }
-    Set<TopicPartition> paused = consumer.paused();
-    List<TopicPartition> pause = wanted.stream().filter(p -> !paused.contains(p)).toList();
-    List<TopicPartition> resume = paused.stream().filter(p -> !wanted.contains(p)).toList();
-    if (!pause.isEmpty()) {
-      consumer.pause(pause);
-      log.debug("event=partitions_paused partitions={}", pause);
-    }
-    if (!resume.isEmpty()) {
-      consumer.resume(resume);
-      log.debug("event=partitions_resumed partitions={}", resume);
-    }
-    metrics.pausedPartitions(wanted.size());
-  }
-
-  /**
-   * Waits for the work of {@code partitions} to complete, at most the drain timeout, and hands
-   * back what is left. {@code nothingMoreWillRun} ends the wait early: once it holds and a poll
-   * interval passed without a completion (outputs of the last calls being acknowledged), what
-   * is left is waiting for a slot it will not get.
-   */
-  private void drain(Collection<TopicPartition> partitions, BooleanSupplier nothingMoreWillRun) {
-    long deadline = System.nanoTime() + drainTimeout.toNanos();
-    applyCompletions();
-    while (tracker.inFlight(partitions) > 0) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
-        log.warn("event=drain_timeout partitions={} in_flight={}", partitions.size(), tracker.inFlight(partitions));
-        handBack(partitions);
-        return;
-      }
-      boolean idle = nothingMoreWillRun.getAsBoolean();
-      if (!waitForCompletions(Duration.ofNanos(Math.min(left, POLL_TIMEOUT.toNanos()))) && idle) {
-        log.info("event=drain_handed_back partitions={} waiting={}", partitions.size(), tracker.inFlight(partitions));
-        handBack(partitions);
-        return;
-      }
-    }
-  }
-
-  /**
-   * Withdraws the work of partitions this worker is letting go: requests still waiting for a
-   * provider make no call (the next owner serves them from the committed offset), so duplicate
-   * provider calls stay bounded by the calls actually in progress.
-   */
-  private void handBack(Collection<TopicPartition> partitions) {
-    for (TopicPartition partition : partitions) {
-      Set<CompletableFuture<Void>> work = pending.remove(partition);
-      if (work != null) {
-        work.forEach(f -> f.cancel(false));
-      }
-    }
-  }
-
-  private void commitAsync() {
+  /** Sends the committable offsets that moved; false when none did. */
+  private boolean commitAsync() {
     Map<TopicPartition, OffsetAndMetadata> commits = tracker.toCommit(tracker.owned());
     if (commits.isEmpty()) {
-      return;
+      return false;
     }
     consumer.commitAsync(commits, (committed, error) -> {
       if (error == null) {
         tracker.committed(committed);
+      } else if (FatalErrors.isFatal(error)) {
+        fatal = error instanceof RuntimeException r ? r : new KafkaException(error);
       } else {
         log.warn("event=commit_failed error={} message=\"{}\"", error.getClass().getSimpleName(), error.getMessage());
       }
     });
+    return true;
   }
 
   private void commitSync(Collection<TopicPartition> partitions) {
@@ -337,42 +296,51 @@ public final class RequestIntake implements Runnable {
     } catch (WakeupException | InterruptException e) {
       throw e;
     } catch (KafkaException e) {
+      if (FatalErrors.isFatal(e)) {
+        throw e;
+      }
       log.warn("event=commit_failed error={} message=\"{}\"", e.getClass().getSimpleName(), e.getMessage());
     }
   }
 
-  private void announceAssignment() {
-    announceAssignment(tracker.owned());
+  private void throwIfFatal() {
+    RuntimeException error = fatal;
+    if (error != null) {
+      throw error;
+    }
   }
 
-  /**
-   * Tells the router which request partitions this worker owns, as indices into all of them.
-   * Indices run partition-major (partition 0 of every topic, then partition 1, ...), because
-   * assignors tend to give one worker the same partition number of every topic: numbered
-   * topic-major, those would be far apart in the cap division and could all land on indices
-   * that own no slot when a cap is smaller than the partition count.
-   */
+  /** Tells the router which request partitions this worker owns, as indices into all of them. */
   private void announceAssignment(Collection<TopicPartition> owned) {
-    List<Topic<?>> requestTopics = new ArrayList<>(topics.requestTopics());
-    int[] counts = new int[requestTopics.size()];
-    for (int t = 0; t < counts.length; t++) {
-      List<PartitionInfo> infos = consumer.partitionsFor(requestTopics.get(t).name());
-      counts[t] = infos == null ? 0 : infos.stream().mapToInt(PartitionInfo::partition).max().orElse(-1) + 1;
-    }
-    Map<TopicPartition, Integer> indexOf = new HashMap<>();
-    int total = 0;
-    for (int partition = 0, most = Arrays.stream(counts).max().orElse(0); partition < most; partition++) {
+    try {
+      List<Topic<?>> requestTopics = List.copyOf(topics.requestTopics());
+      int[] counts = new int[requestTopics.size()];
       for (int t = 0; t < counts.length; t++) {
-        if (partition < counts[t]) {
-          indexOf.put(new TopicPartition(requestTopics.get(t).name(), partition), total++);
-        }
+        List<PartitionInfo> infos = consumer.partitionsFor(requestTopics.get(t).name());
+        counts[t] = infos == null ? 0 : infos.stream().mapToInt(PartitionInfo::partition).max().orElse(-1) + 1;
       }
+      numbering = PartitionNumbering.of(requestTopics.stream().map(Topic::name).toList(), counts);
+    } catch (WakeupException | InterruptException e) {
+      throw e;
+    } catch (KafkaException e) {
+      if (FatalErrors.isFatal(e)) {
+        throw e;
+      }
+      log.warn("event=partition_counts_unknown error={} using=last", e.getClass().getSimpleName());
     }
-    Set<Integer> indices = new HashSet<>();
-    owned.stream().map(indexOf::get).filter(Objects::nonNull).forEach(indices::add);
-    log.info("event=assignment partitions={} of={}", indices.size(), total);
-    if (total > 0) {
-      assignmentListener.accept(Set.copyOf(indices), total);
+    Set<Integer> indices = numbering.indices(owned);
+    log.info("event=assignment partitions={} of={}", indices.size(), numbering.total());
+    if (numbering.total() > 0) {
+      assignmentListener.accept(indices, numbering.total());
+    }
+  }
+
+  /** A zero share, when the broker may not even answer for the partition counts. */
+  private void announceQuietly() {
+    try {
+      announceAssignment(Set.of());
+    } catch (RuntimeException e) {
+      log.warn("event=assignment_failed error={}", e.toString());
     }
   }
 
@@ -381,8 +349,8 @@ public final class RequestIntake implements Runnable {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
       partitions.forEach(tracker::assign);
-      applyPauses();
-      announceAssignment();
+      metrics.pausedPartitions(pauses.apply(consumer, tracker.owned()));
+      announceAssignment(tracker.owned());
     }
 
     @Override
@@ -391,25 +359,23 @@ public final class RequestIntake implements Runnable {
         return;
       }
       if (!stopping) {
-        // Shrink this worker's share of every provider cap before draining, so that the new
-        // owner's share and ours never add up to more than the cap once the partitions move.
         Set<TopicPartition> kept = new HashSet<>(tracker.owned());
         kept.removeAll(partitions);
         announceAssignment(kept);
-        drain(partitions, () -> false);
+        drain.of(partitions, "revoke");
       }
       // On close the loop has drained already; the consumer calls this while leaving the group.
       commitSync(partitions);
       tracker.forget(partitions);
-      partitions.forEach(pending::remove);
+      pending.forget(partitions);
     }
 
     @Override
     public void onPartitionsLost(Collection<TopicPartition> partitions) {
       log.warn("event=partitions_lost partitions={}", partitions);
-      handBack(partitions);
+      pending.abandon(partitions);
       tracker.forget(partitions);
-      announceAssignment();
+      announceAssignment(tracker.owned());
     }
   }
 

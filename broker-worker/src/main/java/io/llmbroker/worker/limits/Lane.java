@@ -160,6 +160,11 @@ public final class Lane {
     return inFlight;
   }
 
+  /** True when no more calls hold a slot than the capacity allows (false after a shrinking resize until enough finish). */
+  public synchronized boolean withinCapacity() {
+    return inFlight <= capacity;
+  }
+
   public synchronized int queued(Priority priority) {
     return waiting[priority.ordinal()];
   }

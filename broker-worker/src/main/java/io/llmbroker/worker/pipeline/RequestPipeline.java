@@ -7,8 +7,10 @@ import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.runtime.logging.LogLimiter;
+import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.worker.intake.RecordHandler;
+import io.llmbroker.worker.intake.RecordWork;
 import io.llmbroker.worker.ops.WorkerMetrics;
 import io.llmbroker.worker.publishing.OutputPublisher;
 import io.llmbroker.worker.routing.CallOutcome;
@@ -17,6 +19,7 @@ import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,12 +45,13 @@ import org.slf4j.event.Level;
  * A request whose reply_to is not allowed has nowhere to be answered: only its audit record is
  * written. A record that breaks the pipeline itself goes to the DLQ, so no input stops the worker.
  *
- * <p>Thread-safe; {@link #handle} only starts the work.
+ * <p>Thread-safe; {@link #handle} only starts the work, which the intake may withdraw while no
+ * provider call of it is in progress and none of its outputs is on its way.
  */
 public final class RequestPipeline implements RecordHandler {
 
   private static final Logger log = LoggerFactory.getLogger(RequestPipeline.class);
-  private static final long MAX_DECODE_BACKOFF_MS = 30_000;
+  private static final Backoff DECODE_BACKOFF = Backoff.exponential(Duration.ofMillis(500), Duration.ofSeconds(30));
 
   private final Topics topics;
   private final Deserializer<LlmRequest> decoder;
@@ -73,34 +77,41 @@ public final class RequestPipeline implements RecordHandler {
   }
 
   @Override
-  public CompletableFuture<Void> handle(ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt) {
-    return handle(record, priority, receivedAt, 1);
+  public RecordWork handle(ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt) {
+    Handling work = new Handling();
+    start(work, record, priority, receivedAt, 1);
+    return work;
   }
 
-  private CompletableFuture<Void> handle(ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt,
+  private void start(Handling work, ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt,
       int attempt) {
+    if (work.done.isDone()) {
+      return;
+    }
     LlmRequest request;
     try {
       request = decode(record);
     } catch (RuntimeException e) {
       if (unreachable(e)) {
         // A schema registry outage says nothing about the record: read it again later, keep it out of the DLQ.
-        long backoff = Math.min(MAX_DECODE_BACKOFF_MS, 500L << Math.min(attempt - 1, 10));
+        Duration backoff = DECODE_BACKOFF.delay(attempt);
         metrics.decodeRetried();
         logLimit.log(log, Level.WARN, "decode_retry",
             "event=decode_retry topic={} partition={} offset={} attempt={} backoff_ms={} message=\"{}\"",
-            record.topic(), record.partition(), record.offset(), attempt, backoff, e.getMessage());
-        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(backoff, TimeUnit.MILLISECONDS))
-            .thenCompose(retry -> handle(record, priority, receivedAt, attempt + 1));
+            record.topic(), record.partition(), record.offset(), attempt, backoff.toMillis(), e.getMessage());
+        CompletableFuture.delayedExecutor(backoff.toMillis(), TimeUnit.MILLISECONDS)
+            .execute(() -> start(work, record, priority, receivedAt, attempt + 1));
+        return;
       }
-      return deadLetter(record, e);
+      work.publish(deadLetter(record, e));
+      return;
     }
     try {
-      return serve(record, new Outputs.Context(request, priority, receivedAt, workerId));
+      serve(work, record, new Outputs.Context(request, priority, receivedAt, workerId));
     } catch (RuntimeException e) {
       log.error("event=pipeline_failed topic={} partition={} offset={} error={}",
           record.topic(), record.partition(), record.offset(), e.toString(), e);
-      return deadLetter(record, e);
+      work.publish(deadLetter(record, e));
     }
   }
 
@@ -121,19 +132,22 @@ public final class RequestPipeline implements RecordHandler {
     return decoder.deserialize(record.topic(), record.value());
   }
 
-  private CompletableFuture<Void> serve(ConsumerRecord<byte[], byte[]> record, Outputs.Context context) {
+  private void serve(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context context) {
     LlmRequest request = context.request();
     Optional<String> problem = validator.problem(request, record.value().length);
     if (problem.isPresent()) {
-      return finish(context, Outputs.refused(context, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT, problem.get(),
-          clock.millis()));
+      work.publish(finish(context, Outputs.refused(context, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT,
+          problem.get(), clock.millis())));
+      return;
     }
     long deadline = request.getDeadline() == null ? Long.MAX_VALUE : request.getDeadline();
     if (context.receivedAt() >= deadline) {
-      return finish(context, expired(context, "deadline passed before the worker read the request"));
+      work.publish(finish(context, expired(context, "deadline passed before the worker read the request")));
+      return;
     }
     if (clock.millis() >= deadline) {
-      return finish(context, expired(context, "deadline passed before dispatch"));
+      work.publish(finish(context, expired(context, "deadline passed before dispatch")));
+      return;
     }
     metrics.inFlight().incrementAndGet();
     CompletableFuture<CallOutcome> call;
@@ -143,27 +157,77 @@ public final class RequestPipeline implements RecordHandler {
       call = CompletableFuture.failedFuture(e);
     }
     CompletableFuture<CallOutcome> routed = call;
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    routed
-        .handle((outcome, error) -> {
-          metrics.inFlight().decrementAndGet();
-          return routed.isCancelled() ? null : outputsOf(context, outcome, error, deadline);
-        })
-        .thenCompose(outputs -> outputs == null ? CompletableFuture.<Void>completedFuture(null) : finish(context, outputs))
-        .whenComplete((ok, error) -> {
-          if (error == null) {
-            done.complete(null);
-          } else {
-            done.completeExceptionally(error);
-          }
-        });
-    // Cancelling the record's work hands the request back to the router: no further provider call, no outputs.
-    done.whenComplete((ok, error) -> {
-      if (done.isCancelled()) {
-        routed.cancel(false);
+    work.routing(routed);
+    routed.whenComplete((outcome, error) -> {
+      metrics.inFlight().decrementAndGet();
+      if (routed.isCancelled()) {
+        // Withdrawn: no outputs; the partition's next owner serves the request.
+        work.done.cancel(false);
+      } else {
+        CompletableFuture<Void> outputs;
+        try {
+          outputs = finish(context, outputsOf(context, outcome, error, deadline));
+        } catch (RuntimeException e) {
+          outputs = CompletableFuture.failedFuture(e);
+        }
+        work.publish(outputs);
       }
     });
-    return done;
+  }
+
+  /**
+   * One record's work. Withdrawable while it waits for a decode retry or sits with the router
+   * without a provider call in progress; not once its outputs are being published.
+   */
+  private final class Handling implements RecordWork {
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    private volatile CompletableFuture<CallOutcome> routed;
+    private volatile boolean publishing;
+
+    Handling() {
+      // Cancelling the record's work hands the request back to the router: no further provider call, no outputs.
+      done.whenComplete((ok, error) -> {
+        CompletableFuture<CallOutcome> call = routed;
+        if (done.isCancelled() && call != null) {
+          call.cancel(false);
+        }
+      });
+    }
+
+    void routing(CompletableFuture<CallOutcome> call) {
+      routed = call;
+      if (done.isCancelled()) {
+        call.cancel(false);
+      }
+    }
+
+    void publish(CompletableFuture<Void> outputs) {
+      publishing = true;
+      outputs.whenComplete((ok, error) -> {
+        if (error == null) {
+          done.complete(null);
+        } else {
+          done.completeExceptionally(error);
+        }
+      });
+    }
+
+    @Override
+    public CompletableFuture<Void> done() {
+      return done;
+    }
+
+    @Override
+    public boolean withdraw() {
+      if (publishing) {
+        return false;
+      }
+      CompletableFuture<CallOutcome> call = routed;
+      if (call != null && !router.withdraw(call)) {
+        return false;
+      }
+      return done.cancel(false);
+    }
   }
 
   private Outputs outputsOf(Outputs.Context context, CallOutcome outcome, Throwable error, long deadline) {

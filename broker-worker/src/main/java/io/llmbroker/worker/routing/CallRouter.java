@@ -33,15 +33,26 @@ public interface CallRouter extends AutoCloseable {
   CompletableFuture<CallOutcome> call(LlmRequest request, Priority priority, long deadlineMillis);
 
   /**
+   * Withdraws a request that is not calling a provider right now: it leaves its lane queue or
+   * backoff and {@code call} is cancelled. A request whose provider call is in progress is not
+   * withdrawn (false): the call runs to its end; an answer is used as usual, while a failure that
+   * would need another attempt cancels {@code call} instead of trying again.
+   *
+   * @param call a future returned by {@link #call}
+   * @return true when {@code call} is cancelled now
+   */
+  boolean withdraw(CompletableFuture<CallOutcome> call);
+
+  /** True when no lane has more calls in progress than this worker's current share of its cap. */
+  boolean withinShares();
+
+  /**
    * Re-divides every deployment's global concurrency cap after a rebalance: this worker
    * owns the request partitions with the given indices out of {@code totalPartitions}
    * (indices count the partitions of all request topics, partition-major: partition 0 of each
    * topic in priority order, then partition 1, ...).
    */
   void assign(java.util.Set<Integer> partitionIndices, int totalPartitions);
-
-  /** Provider calls running now, across every lane: requests admitted to a slot, not those waiting for one. */
-  int callsInProgress();
 
   @Override
   void close();

@@ -35,12 +35,12 @@ import org.slf4j.LoggerFactory;
  * <p>Model strings resolve as an alias, then a deployment name, then an allow-listed
  * {@code provider/model}: the deployment serving that provider and model when one is configured
  * (so the request shares its cap), else an implicit deployment created on first use with the
- * provider's limits (see {@link RoutingConfig}). Global caps: before the first
- * {@link #assign} every lane has the deployment's full cap; after it, the share of the partitions this worker owns (see
- * {@link io.llmbroker.worker.limits.CapDivision}). The Kafka side calls {@code assign} after a
- * rebalance, once revoked partitions have drained, so that the old and the new owner of a
- * partition do not both use its slots; calls still in flight keep their slots and only delay
- * new admissions on a lane that shrank.
+ * provider's limits (see {@link RoutingConfig}). Global caps: before the first {@link #assign}
+ * every lane has the deployment's full cap; after it, the share of the partitions this worker
+ * owns (see {@link io.llmbroker.worker.limits.CapDivision}). The Kafka side calls {@code assign}
+ * when its assignment shrinks, before it lets the partitions go, and waits until
+ * {@link #withinShares} holds (calls still in flight keep their slots and delay new admissions on
+ * a lane that shrank), so that the old and the new owner of a partition do not both use its slots.
  *
  * <p>Thread-safe. {@link #close} stops the timer thread: call it after in-flight work drained.
  *
@@ -112,6 +112,16 @@ public final class DefaultCallRouter implements CallRouter {
   }
 
   @Override
+  public boolean withdraw(CompletableFuture<CallOutcome> call) {
+    return call instanceof Execution.Outcome outcome ? outcome.withdraw() : call.cancel(false);
+  }
+
+  @Override
+  public boolean withinShares() {
+    return routes.values().stream().allMatch(r -> r.lane.withinCapacity());
+  }
+
+  @Override
   public void assign(Set<Integer> partitionIndices, int totalPartitions) {
     if (totalPartitions < 1) {
       throw new IllegalArgumentException("totalPartitions must be >= 1: " + totalPartitions);
@@ -121,11 +131,6 @@ public final class DefaultCallRouter implements CallRouter {
       assignment = a;
       routes.values().forEach(r -> r.assign(a.partitions(), a.total()));
     }
-  }
-
-  @Override
-  public int callsInProgress() {
-    return routes.values().stream().mapToInt(r -> r.lane.inFlight()).sum();
   }
 
   @Override

@@ -42,7 +42,8 @@ import java.util.concurrent.TimeUnit;
  * <p>Steps run on whichever thread completed the previous one; each step touches the state
  * only after the previous step is done, so no two threads use it at once. Cancelling the
  * outcome withdraws the request: it leaves its lane queue or backoff and makes no further
- * call; a call already in progress runs out, its answer unused.
+ * call; a call already in progress runs out, its answer unused. {@link Outcome#withdraw} is the
+ * gentler hand-back: it refuses while a call is in progress and lets that call's answer count.
  */
 final class Execution {
 
@@ -53,7 +54,10 @@ final class Execution {
   private final List<Route> routes;
   private final int estimatedTokens;
   private final List<Attempt> attempts = new ArrayList<>();
-  private final CompletableFuture<CallOutcome> outcome = new CompletableFuture<>();
+  private final Outcome outcome = new Outcome();
+  /** Set on {@link Outcome#withdraw}; read with {@link #calling} as a pair, each written before the other is read. */
+  private volatile boolean withdrawn;
+  private volatile boolean calling;
   private int routeIndex;
   private int triesOnRoute;
   private ProviderException lastError;
@@ -76,6 +80,9 @@ final class Execution {
 
   /** Tries the current route, or the next one that can take the request. */
   private void step() {
+    if (withdrawn) {
+      outcome.cancel(false);
+    }
     if (outcome.isDone()) {
       return;
     }
@@ -106,7 +113,12 @@ final class Execution {
         if (expiry != null) {
           expiry.cancel(false);
         }
+        calling = true;
+        if (withdrawn) {
+          outcome.cancel(false);
+        }
         if (outcome.isDone()) {
+          calling = false;
           ticket.release(0);
           route.health.abandoned();
           return;
@@ -114,6 +126,7 @@ final class Execution {
         try {
           call(route, ticket);
         } catch (RuntimeException e) {
+          calling = false;
           ticket.release(-1);
           finishFailed(info(ErrorClass.INTERNAL, "routing failed: " + e));
         }
@@ -220,6 +233,7 @@ final class Execution {
 
   private void settle(Route route, Lane.Ticket ticket, int number, long started, long startNanos,
       ProviderReply reply, Throwable error) {
+    calling = false;
     long duration = Math.max(0, ctx.clock.millis() - started);
     providerMillis += duration;
     long nanos = System.nanoTime() - startNanos;
@@ -311,5 +325,15 @@ final class Execution {
 
   private static ErrorInfo info(ErrorClass errorClass, String message) {
     return ErrorInfo.newBuilder().setErrorClass(errorClass).setMessage(message).build();
+  }
+
+  /** The outcome future of one execution, which the router can also {@link #withdraw}. */
+  final class Outcome extends CompletableFuture<CallOutcome> {
+
+    /** Cancels this outcome unless a provider call is in progress; see {@link CallRouter#withdraw}. */
+    boolean withdraw() {
+      withdrawn = true;
+      return !calling && cancel(false);
+    }
   }
 }
