@@ -87,7 +87,11 @@ final class ThroughputBench implements Callable<Integer> {
     try (ProgressBar progress = new ProgressBarBuilder().setTaskName("answered").setInitialMax(requests)
         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().continuousUpdate().build();
         ReplyCounter counter = new ReplyCounter(kafka.bootstrapServers(), topics.responses(SERVICE), System::nanoTime,
-            (r, t) -> progress.step()).start()) {
+            (r, t, repeat) -> {
+              if (!repeat) {
+                progress.step();
+              }
+            }).start()) {
       long workerStart = System.nanoTime();
       try (WorkerService worker = config.start(System.getenv())) {
         long answered = counter.awaitCount(requests, IDLE);
