@@ -19,6 +19,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
 import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -150,12 +151,28 @@ final class BenchKafka implements AutoCloseable {
       }
       List<String> groups = admin.listGroups().all().get(30, TimeUnit.SECONDS).stream().map(GroupListing::groupId)
           .filter(g -> prefixes.stream().anyMatch(g::startsWith)).toList();
+      groups.forEach(this::removeMembers);
       if (!groups.isEmpty()) {
         admin.deleteConsumerGroups(groups).all().get(30, TimeUnit.SECONDS);
       }
       prefixes.clear();
     } catch (ExecutionException | TimeoutException e) {
       System.err.println("llm-broker bench: could not delete the run's topics " + prefixes + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Removes every member of a run's group, so that it can be deleted: a worker a benchmark killed
+   * stays a member until its session expires, and every other worker of the run has stopped by now.
+   * A failure (the group is empty already, or its protocol does not allow it) leaves the deletion to report.
+   */
+  private void removeMembers(String group) {
+    try {
+      admin.removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // Nothing to remove, or the deletion says why not.
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

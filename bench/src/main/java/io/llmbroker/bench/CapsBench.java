@@ -56,7 +56,7 @@ final class CapsBench implements Callable<Integer> {
   int requests;
 
   @Option(names = "--settle-seconds", defaultValue = "5",
-      description = "Seconds after every worker is ready before the steady window (default: ${DEFAULT-VALUE}).")
+      description = "Seconds after every worker is ready and the first answer came, before the steady window (default: ${DEFAULT-VALUE}).")
   int settleSeconds;
 
   @Option(names = "--seconds", defaultValue = "20",
@@ -106,10 +106,11 @@ final class CapsBench implements Callable<Integer> {
       for (int i = 0; i < workers; i++) {
         group.startHere();
       }
-      Await.until(group::ready, Duration.ofSeconds(60), "every worker joining the group");
+      Await.until(() -> group.ready() && replies.count() > 0, Duration.ofSeconds(60), "every worker ready and a first answer");
       System.err.printf("%d workers ready; settling %d s, then %d s per phase...%n", workers, settleSeconds, seconds);
       Thread.sleep(Duration.ofSeconds(settleSeconds).toMillis());
-      phases.add(meter.end("start-up", workers + " workers start in this JVM, one by one, then " + settleSeconds + " s to settle"));
+      phases.add(meter.end("start-up",
+          workers + " workers start in this JVM, one by one; " + settleSeconds + " s to settle after the first answer"));
       phases.add(meter.phase("steady", "none", () -> { }));
       phases.add(meter.phase("join", "a worker joins, in its own JVM (timed from its launch)", group::joinInOwnJvm));
       phases.add(meter.phase("leave", "the oldest worker leaves (graceful close)", group::leaveOne));

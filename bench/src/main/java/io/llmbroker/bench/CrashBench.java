@@ -42,7 +42,8 @@ final class CrashBench implements Callable<Integer> {
   private static final Duration TARGET_RECOVERY = Duration.ofSeconds(10);
   /** Longer than any session timeout a worker would run with: the wait for a dead member's partitions. */
   private static final Duration IDLE = Duration.ofSeconds(120);
-  private static final Duration SETTLE = Duration.ofSeconds(60);
+  /** For the group to settle before the batch, and for the last commits and replies after it. */
+  private static final Duration SETTLE = Duration.ofSeconds(90);
 
   @Mixin
   BenchOptions options;
@@ -98,12 +99,12 @@ final class CrashBench implements Callable<Integer> {
     int partitions = kafka.endOffsets(batchTopic).size();
     PartitionRecovery recovery = new PartitionRecovery(partitions);
     List<BenchWorkers> configs = IntStream.rangeClosed(1, workers).mapToObj(i -> config.withWorkerId("bench-crash-" + i)).toList();
-    Set<String> ids = configs.stream().map(BenchWorkers::workerId).collect(Collectors.toSet());
+    List<String> ids = configs.stream().map(BenchWorkers::workerId).toList();
     try (ReplyCounter replies = new ReplyCounter(kafka.bootstrapServers(), topics.responses(SERVICE), System::nanoTime, recovery)
         .start()) {
       List<ChildWorker> children = ChildWorker.startAll(configs, Optional.empty(), dir, BenchWorkers.FAKE_PROVIDER_ENV);
       try {
-        group.awaitSettled(ids, batchTopic, partitions, SETTLE);
+        group.awaitSettled(Set.copyOf(ids), batchTopic, partitions, SETTLE);
         System.err.printf("%d workers in the group; enqueueing %,d batch requests%n", workers, requests);
         try (Preloader preloader = new Preloader(kafka.bootstrapServers(), Clock.systemUTC())) {
           preloader.send(topics, Priority.BATCH, SERVICE, "bench", requests);
@@ -115,7 +116,7 @@ final class CrashBench implements Callable<Integer> {
         Map<String, Set<Integer>> owned = group.partitionsByWorker(batchTopic);
         String victimId = owned.entrySet().stream().max(Comparator.comparingInt(e -> e.getValue().size()))
             .map(Map.Entry::getKey).orElseThrow();
-        ChildWorker victim = children.get(configs.stream().map(BenchWorkers::workerId).toList().indexOf(victimId));
+        ChildWorker victim = children.get(ids.indexOf(victimId));
         long answeredBefore = replies.count();
         long inProgress = Math.round(victim.ops().metric(MemoryBench.IN_FLIGHT_METRIC).orElse(-1));
         System.err.printf("killing %s (pid %d, batch partitions %s) with %d calls in progress%n", victimId, victim.pid(),
@@ -137,7 +138,7 @@ final class CrashBench implements Callable<Integer> {
 
   /**
    * Waits until the group committed the whole batch and every reply record written was read, so
-   * that no duplicate is still on its way; false when that did not happen within a minute.
+   * that no duplicate is still on its way; false when that did not happen within {@link #SETTLE}.
    */
   private static boolean awaitEverythingRead(BenchKafka kafka, WorkerGroup group, String requestTopic, String replyTopic,
       ReplyCounter replies) throws InterruptedException {
