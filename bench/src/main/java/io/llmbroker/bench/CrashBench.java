@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -19,7 +18,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,9 +59,8 @@ final class CrashBench implements Callable<Integer> {
       description = "Batch requests enqueued once the group settled; the kill comes when half are answered (default: ${DEFAULT-VALUE}).")
   int requests;
 
-  @Option(names = "--worker-kafka", paramLabel = "KEY=VALUE",
-      description = "A Kafka client setting for the workers' kafka: section, e.g. group.protocol=consumer (repeatable).")
-  Map<String, String> workerKafka = new LinkedHashMap<>();
+  @Mixin
+  WorkerKafkaOption workerKafka;
 
   @Override
   public Integer call() throws Exception {
@@ -85,7 +82,7 @@ final class CrashBench implements Callable<Integer> {
       kafka.createTopics(topics, SERVICE);
       WorkerGroup group = new WorkerGroup(kafka.admin(), topics.prefix() + "bench-crash-workers");
       BenchWorkers config = BenchWorkers.fakeProvider(kafka.bootstrapServers(), topics.prefix(), provider, cap)
-          .withKafka(workerKafka).withKafka(Map.of("group.id", group.id()));
+          .withKafka(workerKafka.settings).withKafka(Map.of("group.id", group.id()));
       run = crash(kafka, topics, group, config, provider, dir);
     }
     System.err.println("Worker configs and logs of this run: " + dir);
@@ -181,10 +178,10 @@ final class CrashBench implements Callable<Integer> {
             + " was read. Calls in progress: the killed worker's llm_broker_lane_in_flight read just before the kill."
             + " Served again: for each of its partitions, the first reply completed after the kill to a request of that"
             + " partition; the figure is the last of them.", workers,
-            workerKafka.isEmpty() ? "" : " with " + workerKafka, broker, run.partitions(), cap, latencyMs, requests, IDLE.toSeconds()))
+            workerKafka.settings.isEmpty() ? "" : " with " + workerKafka.settings, broker, run.partitions(), cap, latencyMs, requests, IDLE.toSeconds()))
         .command("llm-broker bench crash --workers " + workers + " --cap " + cap + " --latency-ms " + latencyMs
             + " --requests " + requests
-            + workerKafka.entrySet().stream().map(e -> " --worker-kafka " + e.getKey() + "=" + e.getValue()).collect(Collectors.joining()))
+            + workerKafka.asArguments())
         .ranOn(machine, date)
         .target("0 requests lost; duplicate replies ≤ the calls in progress at the kill; the killed worker's partitions"
             + " served again ≤ 10 s after the kill")
