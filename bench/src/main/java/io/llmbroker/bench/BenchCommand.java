@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         ThroughputBench.class,
         PriorityBench.class,
         CapsBench.class,
+        CrashBench.class,
         MemoryBench.class,
         BenchClientCommand.class,
         CommandLine.HelpCommand.class

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,6 +18,9 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.GroupListing;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.RemoveMembersFromConsumerGroupOptions;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The broker a benchmark runs on, and the topics it made there. Either a broker given by
@@ -112,6 +116,28 @@ final class BenchKafka implements AutoCloseable {
     }
   }
 
+  /**
+   * The end offset of every partition of {@code topic}: the records written to it, as this
+   * benchmark's topics are neither compacted nor transactional nor trimmed during a run.
+   *
+   * @throws IllegalStateException when the broker does not answer
+   */
+  Map<TopicPartition, Long> endOffsets(String topic) {
+    try {
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions()
+          .forEach(p -> latest.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));
+      Map<TopicPartition, Long> ends = new HashMap<>();
+      admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+      return ends;
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot read the end offsets of " + topic + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while reading the end offsets of " + topic, e);
+    }
+  }
+
   /** Deletes every topic and consumer group named with this run's prefixes; reports but survives failures. */
   void deleteRunTopics() {
     if (prefixes.isEmpty()) {
@@ -125,12 +151,28 @@ final class BenchKafka implements AutoCloseable {
       }
       List<String> groups = admin.listGroups().all().get(30, TimeUnit.SECONDS).stream().map(GroupListing::groupId)
           .filter(g -> prefixes.stream().anyMatch(g::startsWith)).toList();
+      groups.forEach(this::removeMembers);
       if (!groups.isEmpty()) {
         admin.deleteConsumerGroups(groups).all().get(30, TimeUnit.SECONDS);
       }
       prefixes.clear();
     } catch (ExecutionException | TimeoutException e) {
       System.err.println("llm-broker bench: could not delete the run's topics " + prefixes + ": " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Removes every member of a run's group, so that it can be deleted: a worker a benchmark killed
+   * stays a member until its session expires, and every other worker of the run has stopped by now.
+   * A failure (the group is empty already, or its protocol does not allow it) leaves the deletion to report.
+   */
+  private void removeMembers(String group) {
+    try {
+      admin.removeMembersFromConsumerGroup(group, new RemoveMembersFromConsumerGroupOptions()).all().get(30, TimeUnit.SECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // Nothing to remove, or the deletion says why not.
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -1,5 +1,6 @@
 package io.llmbroker.bench;
 
+import io.llmbroker.testsupport.FakeProviderServer;
 import io.llmbroker.worker.WorkerService;
 import io.llmbroker.worker.config.WorkerConfig;
 import java.time.Duration;
@@ -22,6 +23,17 @@ record BenchWorkers(String bootstrapServers, String prefix, String workerId, Map
 
   /** The alias, deployment and model every benchmark request names. */
   static final String MODEL = "bench";
+
+  /** The variable a worker reads the fake provider's key from; the benchmarks' own value, not a real key. */
+  private static final String FAKE_KEY_ENV = "LLM_BROKER_BENCH_FAKE_KEY";
+
+  /** The environment a worker against {@link #fakeProvider} needs: the key variable it names. */
+  static final Map<String, String> FAKE_PROVIDER_ENV = Map.of(FAKE_KEY_ENV, "bench-fake-provider-key");
+
+  /** A worker config against a {@link FakeProviderServer}, over real HTTP through the OpenAI-compatible adapter. */
+  static BenchWorkers fakeProvider(String bootstrapServers, String prefix, FakeProviderServer provider, int maxConcurrency) {
+    return openAi(bootstrapServers, prefix, provider.openAiBaseUrl(), FAKE_KEY_ENV, maxConcurrency);
+  }
 
   /** A worker config against the simulated provider with a fixed latency and 20 output tokens. */
   static BenchWorkers simulated(String bootstrapServers, String prefix, Duration latency, int maxConcurrency) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -16,8 +17,9 @@ import java.util.regex.Pattern;
 /**
  * A worker in its own JVM ({@code io.llmbroker.worker.WorkerMain --config FILE}, this JVM's
  * java and classpath), so that its memory can be read from {@code /proc} apart from the
- * benchmark's. Its output goes to a log file; {@link #close()} sends SIGTERM (a graceful drain)
- * and kills it if it has not exited 30 s later. Not thread-safe.
+ * benchmark's, and so that it can be killed as a crash would kill it. Its output goes to a log
+ * file; {@link #close()} sends SIGTERM (a graceful drain) and kills it if it has not exited 30 s
+ * later; {@link #kill()} sends SIGKILL. Not thread-safe.
  */
 final class ChildWorker implements AutoCloseable {
 
@@ -43,9 +45,39 @@ final class ChildWorker implements AutoCloseable {
    * Writes the config under {@code dir}, starts the worker and waits until it reports ready.
    *
    * @param maxHeap an {@code -Xmx} value such as {@code 256m}; empty for the JVM's default
+   * @param env variables added to the worker's environment (this JVM's are inherited)
    * @throws IllegalStateException when the worker exits or is not ready in 90 s (the message names its log)
    */
-  static ChildWorker start(BenchWorkers config, Optional<String> maxHeap, Path dir) throws IOException, InterruptedException {
+  static ChildWorker start(BenchWorkers config, Optional<String> maxHeap, Path dir, Map<String, String> env)
+      throws IOException, InterruptedException {
+    return startAll(List.of(config), maxHeap, dir, env).get(0);
+  }
+
+  /**
+   * Starts one worker per config at once (their JVMs boot side by side), then waits until every
+   * one reports ready; on failure stops those already started.
+   *
+   * @throws IllegalStateException when a worker exits or is not ready in 90 s (the message names its log)
+   */
+  static List<ChildWorker> startAll(List<BenchWorkers> configs, Optional<String> maxHeap, Path dir, Map<String, String> env)
+      throws IOException, InterruptedException {
+    List<ChildWorker> started = new ArrayList<>();
+    try {
+      for (BenchWorkers config : configs) {
+        started.add(launch(config, maxHeap, dir, env));
+      }
+      for (ChildWorker worker : started) {
+        worker.awaitReady();
+      }
+      return started;
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      started.forEach(ChildWorker::close);
+      throw e;
+    }
+  }
+
+  private static ChildWorker launch(BenchWorkers config, Optional<String> maxHeap, Path dir, Map<String, String> env)
+      throws IOException {
     int port = freePort();
     Path configFile = dir.resolve(config.workerId() + ".yaml");
     Files.writeString(configFile, config.withOpsPort(port).yaml());
@@ -56,21 +88,19 @@ final class ChildWorker implements AutoCloseable {
     maxHeap.ifPresent(h -> command.add("-Xmx" + h));
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.llmbroker.worker.WorkerMain",
         "--config", configFile.toString()));
-    Process process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-    ChildWorker worker = new ChildWorker(process, port, log);
-    try {
-      Await.until(() -> {
-        if (!process.isAlive()) {
-          throw new IllegalStateException("the worker exited with code " + process.exitValue() + "; see " + log);
-        }
-        return worker.ops().ready();
-      }, READY_TIMEOUT, "the child worker becoming ready (see " + log + ")");
-      return worker;
-    } catch (RuntimeException | InterruptedException e) {
-      worker.close();
-      throw e;
-    }
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    builder.environment().putAll(env);
+    return new ChildWorker(builder.start(), port, log);
+  }
+
+  private void awaitReady() throws InterruptedException {
+    Await.until(() -> {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("the worker exited with code " + process.exitValue() + "; see " + log);
+      }
+      return ops.ready();
+    }, READY_TIMEOUT, "the child worker becoming ready (see " + log + ")");
   }
 
   /** The largest heap the JVM picks on this machine when given no {@code -Xmx}, in bytes; 0 when unknown. */
@@ -104,6 +134,14 @@ final class ChildWorker implements AutoCloseable {
   /** The worker's ops server. */
   OpsEndpoint ops() {
     return ops;
+  }
+
+  /**
+   * Kills the worker with SIGKILL, as a crash would: no drain, no commit, no leaving the group.
+   * Returns once the process is gone.
+   */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor();
   }
 
   @Override

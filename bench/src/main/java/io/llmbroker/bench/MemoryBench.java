@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -86,7 +87,7 @@ final class MemoryBench implements Callable<Integer> {
     BenchWorkers config = BenchWorkers.simulated(kafka.bootstrapServers(), topics.prefix(), Duration.ofMillis(latencyMs), cap)
         .withWorkerId("bench-memory-" + (cap == inFlight ? "in-flight" : "lag"));
     try (ReplyCounter replies = new ReplyCounter(kafka.bootstrapServers(), topics.responses(SERVICE)).start();
-        ChildWorker worker = ChildWorker.start(config, Optional.ofNullable(xmx), dir)) {
+        ChildWorker worker = ChildWorker.start(config, Optional.ofNullable(xmx), dir, Map.of())) {
       long maxRss = 0;
       double maxInFlight = 0;
       long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();

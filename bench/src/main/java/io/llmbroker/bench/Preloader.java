@@ -5,6 +5,7 @@ import io.llmbroker.avro.Priority;
 import io.llmbroker.client.RequestBuilder;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,6 +19,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * Enqueues a backlog of requests as fast as Kafka takes them, before the worker under test
@@ -75,6 +77,14 @@ final class Preloader implements AutoCloseable {
     if (failure.get() != null) {
       throw new IllegalStateException("Kafka refused a preloaded request: " + failure.get().getMessage(), failure.get());
     }
+  }
+
+  /**
+   * The partition of a topic with {@code partitions} partitions that a request keyed by
+   * {@code requestId} went to: the formula of the producer's default partitioner for a keyed record.
+   */
+  static int partitionOf(String requestId, int partitions) {
+    return Utils.toPositive(Utils.murmur2(requestId.getBytes(StandardCharsets.UTF_8))) % partitions;
   }
 
   @Override

@@ -32,9 +32,10 @@ import org.apache.kafka.common.serialization.Deserializer;
  */
 final class ReplyCounter implements AutoCloseable {
 
-  /** Called on the reading thread for each first reply to a request, with the tick it was read at. */
+  /** Called on the reading thread for every reply, with the tick it was read at. */
   interface Listener {
-    void onResponse(LlmResponse response, long receivedAtNanos);
+    /** @param repeat true when the reply's request had been answered already (a duplicate) */
+    void onResponse(LlmResponse response, long receivedAtNanos, boolean repeat);
   }
 
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -68,7 +69,7 @@ final class ReplyCounter implements AutoCloseable {
   }
 
   ReplyCounter(String bootstrapServers, Topic<LlmResponse> topic) {
-    this(bootstrapServers, topic, System::nanoTime, (r, t) -> { });
+    this(bootstrapServers, topic, System::nanoTime, (r, t, repeat) -> { });
   }
 
   /** Assigns every partition from the beginning, then starts reading. */
@@ -91,9 +92,7 @@ final class ReplyCounter implements AutoCloseable {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(100))) {
           long now = ticker.getAsLong();
           LlmResponse response = deserializer.deserialize(record.topic(), record.value());
-          if (tally(response, now)) {
-            listener.onResponse(response, now);
-          }
+          listener.onResponse(response, now, !tally(response, now));
         }
       }
     } catch (WakeupException e) {

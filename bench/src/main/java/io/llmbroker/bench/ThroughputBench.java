@@ -7,12 +7,10 @@ import io.llmbroker.worker.WorkerService;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZonedDateTime;
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -49,9 +47,8 @@ final class ThroughputBench implements Callable<Integer> {
       description = "The worker's intake.backlog-per-class (default: the product's).")
   Integer backlogPerClass;
 
-  @Option(names = "--worker-kafka", paramLabel = "KEY=VALUE",
-      description = "A Kafka client setting for the worker's kafka: section, e.g. linger.ms=0 (repeatable).")
-  Map<String, String> workerKafka = new LinkedHashMap<>();
+  @Mixin
+  WorkerKafkaOption workerKafka;
 
   @Override
   public Integer call() throws Exception {
@@ -73,7 +70,7 @@ final class ThroughputBench implements Callable<Integer> {
       }
       enqueueSeconds = (System.nanoTime() - enqueueStart) / 1e9;
       BenchWorkers config = BenchWorkers.simulated(kafka.bootstrapServers(), topics.prefix(), Duration.ZERO, maxConcurrency)
-          .withKafka(workerKafka);
+          .withKafka(workerKafka.settings);
       if (backlogPerClass != null) {
         config = config.withBacklogPerClass(backlogPerClass);
       }
@@ -87,7 +84,11 @@ final class ThroughputBench implements Callable<Integer> {
     try (ProgressBar progress = new ProgressBarBuilder().setTaskName("answered").setInitialMax(requests)
         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().continuousUpdate().build();
         ReplyCounter counter = new ReplyCounter(kafka.bootstrapServers(), topics.responses(SERVICE), System::nanoTime,
-            (r, t) -> progress.step()).start()) {
+            (r, t, repeat) -> {
+              if (!repeat) {
+                progress.step();
+              }
+            }).start()) {
       long workerStart = System.nanoTime();
       try (WorkerService worker = config.start(System.getenv())) {
         long answered = counter.awaitCount(requests, IDLE);
@@ -111,10 +112,10 @@ final class ThroughputBench implements Callable<Integer> {
             + " then one worker started in this JVM (Kafka settings: %s; deployment cap %d) on a %s, 6 partitions;"
             + " the responses counted on the reply topic by a consumer in this JVM (distinct request ids); rate ="
             + " requests answered between the first and the last response / time between them.", requests, enqueueSeconds,
-            workerKafka.isEmpty() ? "the product's" : "the product's with " + workerKafka, maxConcurrency, broker))
+            workerKafka.settings.isEmpty() ? "the product's" : "the product's with " + workerKafka.settings, maxConcurrency, broker))
         .command("llm-broker bench throughput --requests " + requests + " --max-concurrency " + maxConcurrency
             + (backlogPerClass == null ? "" : " --backlog-per-class " + backlogPerClass)
-            + workerKafka.entrySet().stream().map(e -> " --worker-kafka " + e.getKey() + "=" + e.getValue()).collect(Collectors.joining()))
+            + workerKafka.asArguments())
         .ranOn(machine, date)
         .target("≥ 10,000 requests/s end to end, every request answered OK")
         .figure("requests answered", String.format(Locale.ROOT, "%,d of %,d", run.answered(), requests))
