@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -89,6 +90,31 @@ class LlmBrokerClientTest {
     CompletableFuture<LlmResponse> reply = client.request().model("fast").team("t").app("a").user("first").submit();
 
     assertThat(reply.get(WAIT.toSeconds(), TimeUnit.SECONDS).getContent()).isEqualTo("echo: first");
+  }
+
+  @Test
+  void aCallerBlockingInsideAStageOfOneReplyDoesNotStopOtherRepliesFromCompleting() throws Exception {
+    LlmBrokerClient client = client("blocking", Duration.ofSeconds(30));
+    client.ready().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    responder.hold(true);
+    CountDownLatch unblock = new CountDownLatch(1);
+    CompletableFuture<LlmResponse> first = client.request().model("fast").team("t").app("a").user("first").submit();
+    CompletableFuture<String> blocked = first.thenApply(r -> {
+      awaitUninterruptibly(unblock);
+      return r.getContent();
+    });
+    awaitCondition(() -> responder.heldCount() == 1);
+    responder.release();
+    responder.hold(false);
+    awaitCondition(first::isDone);
+
+    LlmResponse second = client.request().model("fast").team("t").app("a").user("second").submit()
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(second.getContent()).isEqualTo("echo: second");
+    assertThat(blocked).isNotDone();
+    unblock.countDown();
+    assertThat(blocked.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("echo: first");
   }
 
   @Test
@@ -209,6 +235,14 @@ class LlmBrokerClientTest {
         }
       }
       return false;
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
