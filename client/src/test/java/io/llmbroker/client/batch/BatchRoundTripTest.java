@@ -187,6 +187,23 @@ class BatchRoundTripTest {
   }
 
   @Test
+  void aCollectionThatRunsOutOfTimeFailsClearlyAndTheNextOneGoesOn() throws Exception {
+    Path file = Files.write(dir.resolve("in.jsonl"), IntStream.rangeClosed(1, 30).mapToObj(i -> line("r" + i, "p" + i)).toList());
+    BatchOptions options = options(new BatchId("hurried"));
+    BatchSubmitter.SubmitReport report = submit(file, options, false);
+    awaitRepliesOnTopic(report.replyTopic(), 30);
+
+    try (BatchCollector collector = BatchCollector.open(config, options.batchId(), options.stateDir())) {
+      assertThatThrownBy(() -> collector.collect(Duration.ofNanos(1), ProgressListener.NONE))
+          .isInstanceOf(BatchException.class).hasMessageContaining("within PT0.000000001S");
+      BatchStatus status = collector.collect(WAIT, ProgressListener.NONE);
+
+      assertThat(status.complete()).isTrue();
+      assertThat(status.done()).isEqualTo(30);
+    }
+  }
+
+  @Test
   void aJobBuildsItsPromptsInCode() throws Exception {
     BatchOptions options = new BatchOptions(new BatchId("in-code"), "research", "classifier", null, "fast", null, dir.resolve("state"));
 
@@ -195,7 +212,7 @@ class BatchRoundTripTest {
         String text = "ticket " + i;
         batch.add("t" + i, r -> r.system("Classify").user(text));
       }
-      assertThatThrownBy(() -> batch.add("t1", r -> r.user("dup"))).hasMessageContaining("duplicate custom_id 't1'");
+      assertThatThrownBy(() -> batch.add(" ", r -> r.user("blank"))).hasMessageContaining("custom_id must not be blank");
     }
     try (BatchCollector collector = BatchCollector.open(config, options.batchId(), options.stateDir())) {
       BatchStatus status = collector.awaitAll(WAIT, ProgressListener.NONE);
