@@ -186,9 +186,9 @@ public final class LlmBrokerClient implements AutoCloseable {
   /** A request submitted before the client was ready, with the future it answers. */
   private record EarlySend(BrokerRequest request, PendingReplies.Pending pending) {}
 
-  /** Completes when the client can send: its reply topic is being read. */
+  /** Completes, on the callback executor, when the client can send: its reply topic is being read. */
   public CompletableFuture<Void> ready() {
-    return listener.ready().copy();
+    return listener.ready().whenCompleteAsync((v, e) -> { }, callbacks);
   }
 
   /** How many requests wait for their reply. */

@@ -24,6 +24,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -115,6 +116,29 @@ class LlmBrokerClientTest {
     assertThat(blocked).isNotDone();
     unblock.countDown();
     assertThat(blocked.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("echo: first");
+  }
+
+  @Test
+  void aRequestSentBeforeTheClientIsReadyNeverBlocksTheReplyListener() throws Exception {
+    String service = "early-blocked";
+    BlockingSends.block("early-1");
+    // Without its reply topic the client cannot be ready, so the first request must wait to be sent.
+    LlmBrokerClient client = LlmBrokerClient.create(new ClientConfig(kafka.bootstrapServers(), service, null, null,
+        Duration.ofSeconds(60), topics.prefix(), false,
+        Map.of(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, BlockingSends.class.getName())));
+    toClose.add(client);
+    toClose.add(BlockingSends::release);
+    CompletableFuture<LlmResponse> early = client.request().id("early-1").model("fast").team("t").app("a").user("early").submit();
+    kafka.createTopics(List.of(topics.responses(service)));
+    client.ready().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    LlmResponse other = client.request().model("fast").team("t").app("a").user("other").submit()
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(other.getContent()).isEqualTo("echo: other");
+    assertThat(early).isNotDone();
+    BlockingSends.release();
+    assertThat(early.get(WAIT.toSeconds(), TimeUnit.SECONDS).getContent()).isEqualTo("echo: early");
   }
 
   @Test
