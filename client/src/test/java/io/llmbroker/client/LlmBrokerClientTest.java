@@ -126,8 +126,8 @@ class LlmBrokerClientTest {
     LlmBrokerClient client = LlmBrokerClient.create(new ClientConfig(kafka.bootstrapServers(), service, null, null,
         Duration.ofSeconds(60), topics.prefix(), false,
         Map.of(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, BlockingSends.class.getName())));
+    toClose.add(0, BlockingSends::release);
     toClose.add(client);
-    toClose.add(BlockingSends::release);
     CompletableFuture<LlmResponse> early = client.request().id("early-1").model("fast").team("t").app("a").user("early").submit();
     kafka.createTopics(List.of(topics.responses(service)));
     client.ready().get(WAIT.toSeconds(), TimeUnit.SECONDS);
