@@ -76,6 +76,10 @@ public final class BenchClientCommand implements Callable<Integer> {
   @Option(names = "--partitions", defaultValue = "6", description = "Partitions of the topics created (default: ${DEFAULT-VALUE}).")
   int partitions;
 
+  @Option(names = "--heap-lines", defaultValue = "1000000",
+      description = "Lines submitted while the submitter's heap is sampled, from a file and from code; 0 skips it (default: ${DEFAULT-VALUE}).")
+  int heapLines;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -89,7 +93,8 @@ public final class BenchClientCommand implements Callable<Integer> {
       Figures enqueue = enqueue(base, work);
       double collectRate = collect(base, topics, work, enqueue.batchId());
       double bytesPerFuture = heapPerFuture(base);
-      report(out, date, enqueue, collectRate, bytesPerFuture);
+      Optional<HeapFigures> heap = heapLines > 0 ? Optional.of(submitterHeap(base, work)) : Optional.empty();
+      report(out, date, enqueue, collectRate, bytesPerFuture, heap);
       deleteTopics(admin, prefix);
     } finally {
       deleteTree(work);
@@ -100,16 +105,7 @@ public final class BenchClientCommand implements Callable<Integer> {
   private record Figures(BatchId batchId, double validatePerSecond, double enqueuePerSecond, long fileBytes) {}
 
   private Figures enqueue(ClientConfig base, Path work) throws IOException {
-    Path file = work.resolve("batch.jsonl");
-    try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-      for (int i = 1; i <= lines; i++) {
-        w.write("{\"custom_id\":\"req-" + i + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"fast\","
-            + "\"messages\":[{\"role\":\"system\",\"content\":\"You are a careful assistant. Answer in one sentence.\"},"
-            + "{\"role\":\"user\",\"content\":\"Summarise support ticket number " + i
-            + ": the customer reports that the invoice PDF does not open on their phone.\"}],\"max_tokens\":100}}");
-        w.newLine();
-      }
-    }
+    Path file = writeBatchFile(work.resolve("batch.jsonl"), lines);
     BatchId id = new BatchId("bench-" + UUID.randomUUID().toString().substring(0, 8));
     long t0 = System.nanoTime();
     BatchFileValidation validation = BatchFileValidation.validate(file, true, ProgressListener.NONE);
@@ -123,6 +119,85 @@ public final class BenchClientCommand implements Callable<Integer> {
       t3 = System.nanoTime();
     }
     return new Figures(id, lines / seconds(t1 - t0), lines / seconds(t3 - t2), Files.size(file));
+  }
+
+  private static Path writeBatchFile(Path file, int count) throws IOException {
+    try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+      for (int i = 1; i <= count; i++) {
+        w.write("{\"custom_id\":\"req-" + i + "\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":{\"model\":\"fast\","
+            + "\"messages\":[{\"role\":\"system\",\"content\":\"You are a careful assistant. Answer in one sentence.\"},"
+            + "{\"role\":\"user\",\"content\":\"Summarise support ticket number " + i
+            + ": the customer reports that the invoice PDF does not open on their phone.\"}],\"max_tokens\":100}}");
+        w.newLine();
+      }
+    }
+    return file;
+  }
+
+  /**
+   * Heap in use after a full GC, sampled at every tenth of the lines while one submitter sends
+   * them: first / last / highest sample.
+   */
+  private record HeapSamples(long first, long last, long max) {
+    double growthPerLine(long count) {
+      return (last - first) / (double) (count - count / 10);
+    }
+  }
+
+  private record HeapFigures(long fileBytes, HeapSamples file, HeapSamples code) {}
+
+  /** Samples the heap while {@code heapLines} lines are submitted, once from a file and once through {@code add}. */
+  private HeapFigures submitterHeap(ClientConfig base, Path work) throws IOException {
+    Path file = writeBatchFile(work.resolve("heap.jsonl"), heapLines);
+    long fileBytes = Files.size(file);
+    BatchFileValidation validation = BatchFileValidation.validate(file, true, ProgressListener.NONE);
+    HeapSampler fromFile = new HeapSampler(heapLines);
+    BatchId fileBatch = new BatchId("bench-heap-file-" + UUID.randomUUID().toString().substring(0, 8));
+    try (BatchSubmitter submitter = BatchSubmitter.open(base.withService(fileBatch.replyService()),
+        new BatchOptions(fileBatch, "bench", "bench", Priority.BATCH, null, null, work.resolve("state")))) {
+      submitter.submitFile(validation, false, (done, total) -> fromFile.at(done));
+    }
+    Files.delete(file);
+    HeapSampler fromCode = new HeapSampler(heapLines);
+    BatchId codeBatch = new BatchId("bench-heap-code-" + UUID.randomUUID().toString().substring(0, 8));
+    try (BatchSubmitter submitter = BatchSubmitter.open(base.withService(codeBatch.replyService()),
+        new BatchOptions(codeBatch, "bench", "bench", Priority.BATCH, "fast", null, work.resolve("state")))) {
+      for (int i = 1; i <= heapLines; i++) {
+        String text = "Summarise support ticket number " + i + ": the customer reports that the invoice PDF does not open on their phone.";
+        submitter.add("req-" + i, r -> r.system("You are a careful assistant. Answer in one sentence.").user(text).maxTokens(100));
+        fromCode.at(i);
+      }
+    }
+    return new HeapFigures(fileBytes, fromFile.samples(), fromCode.samples());
+  }
+
+  /** Takes a heap sample each time the line count crosses the next tenth of the total. */
+  private static final class HeapSampler {
+    private final long total;
+    private long next;
+    private long first = -1;
+    private long last;
+    private long max;
+
+    HeapSampler(long total) {
+      this.total = total;
+      this.next = Math.max(1, total / 10);
+    }
+
+    void at(long done) {
+      if (done < next) {
+        return;
+      }
+      next = done >= total ? Long.MAX_VALUE : done + Math.max(1, total / 10);
+      long used = usedHeapAfterGc();
+      first = first < 0 ? used : first;
+      last = used;
+      max = Math.max(max, used);
+    }
+
+    HeapSamples samples() {
+      return new HeapSamples(first, last, max);
+    }
   }
 
   private double collect(ClientConfig base, Topics topics, Path work, BatchId id) throws IOException {
@@ -179,7 +254,7 @@ public final class BenchClientCommand implements Callable<Integer> {
     return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
-  private void report(PrintWriter out, Instant date, Figures f, double collectRate, double bytesPerFuture) {
+  private void report(PrintWriter out, Instant date, Figures f, double collectRate, double bytesPerFuture, Optional<HeapFigures> heap) {
     Runtime rt = Runtime.getRuntime();
     out.println("### Client library (`llm-broker bench client`)");
     out.println();
@@ -197,7 +272,17 @@ public final class BenchClientCommand implements Callable<Integer> {
         lines, collectRate);
     out.printf("| client heap | %,d outstanding `submit` futures (no worker answering), heap after GC | %,.0f bytes per future (%,.1f MB total) | - |%n",
         futures, bytesPerFuture, bytesPerFuture * futures / (1024 * 1024));
+    heap.ifPresent(h -> {
+      heapRow(out, String.format("%,d-line file (%,d bytes), `submitFile`", heapLines, h.fileBytes()), h.file());
+      heapRow(out, String.format("%,d lines built in code, `add`", heapLines), h.code());
+    });
     out.flush();
+  }
+
+  private void heapRow(PrintWriter out, String what, HeapSamples s) {
+    out.printf("| submitter heap | %s; heap in use after a full GC at every tenth of the lines, producer's `buffer.memory` 32 MB included"
+        + " | %.1f MB at 10 %%, %.1f MB at 100 %%, highest %.1f MB (%+.1f bytes per line) | no growth per line |%n",
+        what, s.first() / 1048576.0, s.last() / 1048576.0, s.max() / 1048576.0, s.growthPerLine(heapLines));
   }
 
   private static void deleteTopics(Admin admin, String prefix) throws Exception {

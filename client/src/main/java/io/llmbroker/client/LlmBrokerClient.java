@@ -10,7 +10,14 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,6 +51,11 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * broker was not reached. Replies with a non-OK status complete the future normally; inspect
  * {@link LlmResponse#getStatus()}.
  *
+ * <p><b>Threads.</b> Futures complete on the client's callback executor (see
+ * {@link #create(ClientConfig, Clock)}), never on the thread that reads replies nor on Kafka's
+ * producer thread, so a stage chained without an executor, even one that blocks, cannot delay
+ * other replies. {@link #close()} fails the remaining futures on the closing thread.
+ *
  * <p>Thread-safe: one client per process serves any number of concurrent requests.
  */
 public final class LlmBrokerClient implements AutoCloseable {
@@ -54,11 +66,16 @@ public final class LlmBrokerClient implements AutoCloseable {
   private final KafkaProducer<String, LlmRequest> producer;
   private final PendingReplies pending;
   private final ReplyListener listener;
+  private final Executor callbacks;
+  private final ExecutorService ownedCallbacks;
+  private final Queue<EarlySend> early = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
 
-  private LlmBrokerClient(ClientConfig config, Clock clock) {
+  private LlmBrokerClient(ClientConfig config, Clock clock, Executor callbacks, ExecutorService ownedCallbacks) {
     this.config = config;
     this.clock = clock;
+    this.callbacks = callbacks;
+    this.ownedCallbacks = ownedCallbacks;
     this.topics = config.topics();
     Map<String, Object> kafkaProps = config.kafkaProperties();
     AvroSerdes serdes = AvroSerdes.fromConfig(kafkaProps);
@@ -70,9 +87,12 @@ public final class LlmBrokerClient implements AutoCloseable {
     producerProps.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "0");
     this.producer = new KafkaProducer<>(producerProps, new StringSerializer(), serdes.serde(LlmRequest.class).serializer());
     Topic<LlmResponse> replyTopic = topics.responses(config.service());
-    this.pending = new PendingReplies(this::timeoutReason);
+    this.pending = new PendingReplies(this::timeoutReason, callbacks);
     this.listener = new ReplyListener(replyTopic, kafkaProps, config.createReplyTopic(),
         serdes.serde(LlmResponse.class).deserializer(), pending);
+    // Requests submitted before the listener is ready go out from the callback executor: a send
+    // can block (metadata, a full buffer) and must never hold up the listener.
+    listener.ready().whenCompleteAsync((v, e) -> sendEarly(), callbacks);
     listener.start();
   }
 
@@ -81,9 +101,28 @@ public final class LlmBrokerClient implements AutoCloseable {
     return create(config, Clock.systemUTC());
   }
 
-  /** @param clock stamps created_at and computes deadlines */
+  /**
+   * A client whose futures complete on a pool of its own: daemon threads, created as needed so
+   * that callers blocking in dependent stages never starve the others, idle ones ending after a
+   * minute, shut down by {@link #close()}.
+   *
+   * @param clock stamps created_at and computes deadlines
+   */
   public static LlmBrokerClient create(ClientConfig config, Clock clock) {
-    return new LlmBrokerClient(Objects.requireNonNull(config, "config"), Objects.requireNonNull(clock, "clock"));
+    ExecutorService pool = Executors.newCachedThreadPool(new CallbackThreads());
+    return new LlmBrokerClient(Objects.requireNonNull(config, "config"), Objects.requireNonNull(clock, "clock"), pool, pool);
+  }
+
+  /**
+   * A client whose futures complete on {@code callbacks}, which the caller owns and shuts down
+   * after {@link #close()}. An executor with few threads is stalled by callers that block in
+   * dependent stages.
+   *
+   * @param clock stamps created_at and computes deadlines
+   */
+  public static LlmBrokerClient create(ClientConfig config, Clock clock, Executor callbacks) {
+    return new LlmBrokerClient(Objects.requireNonNull(config, "config"), Objects.requireNonNull(clock, "clock"),
+        Objects.requireNonNull(callbacks, "callbacks"), null);
   }
 
   /** A client with default settings for the given address and service name. */
@@ -120,20 +159,36 @@ public final class LlmBrokerClient implements AutoCloseable {
     if (ready.isDone() && !ready.isCompletedExceptionally()) {
       send(request);
     } else {
-      ready.whenComplete((v, e) -> {
-        if (e != null) {
-          pending.fail(request.id(), new EnqueueException("the reply listener failed, request " + request.id() + " was not sent", e));
-        } else if (!p.future.isDone()) {
-          send(request);
-        }
-      });
+      early.add(new EarlySend(request, p));
+      // Readiness may have come between the check and the add, after the early sends went out.
+      if (ready.isDone()) {
+        sendEarly();
+      }
     }
     return p.future;
   }
 
-  /** Completes when the client can send: its reply topic is being read. */
+  /** Sends, or fails when the listener failed, the requests submitted before it was ready. */
+  private void sendEarly() {
+    CompletableFuture<Void> ready = listener.ready();
+    EarlySend next;
+    while ((next = early.poll()) != null) {
+      String id = next.request().id();
+      if (ready.isCompletedExceptionally()) {
+        Throwable cause = ready.handle((v, e) -> e).join();
+        pending.fail(id, new EnqueueException("the reply listener failed, request " + id + " was not sent", cause));
+      } else if (!next.pending().future.isDone()) {
+        send(next.request());
+      }
+    }
+  }
+
+  /** A request submitted before the client was ready, with the future it answers. */
+  private record EarlySend(BrokerRequest request, PendingReplies.Pending pending) {}
+
+  /** Completes, on the callback executor, when the client can send: its reply topic is being read. */
   public CompletableFuture<Void> ready() {
-    return listener.ready().copy();
+    return listener.ready().whenCompleteAsync((v, e) -> { }, callbacks);
   }
 
   /** How many requests wait for their reply. */
@@ -186,5 +241,20 @@ public final class LlmBrokerClient implements AutoCloseable {
     pending.failAll(id -> new ClientClosedException("the client was closed before a reply to request " + id + " arrived"));
     producer.close(Duration.ofSeconds(5));
     pending.close();
+    if (ownedCallbacks != null) {
+      ownedCallbacks.shutdown();
+    }
+  }
+
+  /** Names the callback threads and keeps them from holding the JVM open. */
+  private static final class CallbackThreads implements ThreadFactory {
+    private final AtomicInteger next = new AtomicInteger();
+
+    @Override
+    public Thread newThread(Runnable r) {
+      Thread t = new Thread(r, "llm-broker-client-callbacks-" + next.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }
   }
 }

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +18,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The futures waiting for replies, keyed by request id. A future completes at most once: the
  * first reply, its timeout or {@link #failAll} removes it, and whatever comes later finds
- * nothing. Thread-safe.
+ * nothing.
+ *
+ * <p>Replies, timeouts and send failures complete their futures on the {@code callbacks}
+ * executor, never on the thread that reports them (the reply listener, the timer, Kafka's
+ * producer thread): the stages a caller chains without an executor of its own run there, and a
+ * caller that blocks in one cannot stall the listener. Thread-safe.
  */
 final class PendingReplies implements AutoCloseable {
 
@@ -34,10 +41,15 @@ final class PendingReplies implements AutoCloseable {
   };
   private final ScheduledThreadPoolExecutor timers;
   private final Function<Pending, String> timeoutReason;
+  private final Executor callbacks;
 
-  /** @param timeoutReason explains a timeout given the request's state (enqueued or not) */
-  PendingReplies(Function<Pending, String> timeoutReason) {
+  /**
+   * @param timeoutReason explains a timeout given the request's state (enqueued or not)
+   * @param callbacks completes the futures
+   */
+  PendingReplies(Function<Pending, String> timeoutReason, Executor callbacks) {
     this.timeoutReason = timeoutReason;
+    this.callbacks = callbacks;
     this.timers = new ScheduledThreadPoolExecutor(1, r -> {
       Thread t = new Thread(r, "llm-broker-client-timeouts");
       t.setDaemon(true);
@@ -86,9 +98,18 @@ final class PendingReplies implements AutoCloseable {
   void complete(LlmResponse response) {
     String id = response.getRequestId();
     Pending p = pending.get(id);
-    if (p != null && p.future.complete(response)) {
+    if (p == null) {
+      logDropped(id);
       return;
     }
+    onCallbacks(() -> {
+      if (!p.future.complete(response)) {
+        logDropped(id);
+      }
+    });
+  }
+
+  private void logDropped(String id) {
     if (log.isDebugEnabled()) {
       boolean late;
       synchronized (timedOut) {
@@ -103,7 +124,7 @@ final class PendingReplies implements AutoCloseable {
   void fail(String id, Throwable error) {
     Pending p = pending.get(id);
     if (p != null) {
-      p.future.completeExceptionally(error);
+      onCallbacks(() -> p.future.completeExceptionally(error));
     }
   }
 
@@ -114,7 +135,7 @@ final class PendingReplies implements AutoCloseable {
     }
   }
 
-  /** Fails every waiting future with the error {@code cause} gives for its id. */
+  /** Fails every waiting future, on the calling thread, with the error {@code cause} gives for its id. */
   void failAll(Function<String, RuntimeException> cause) {
     pending.values().forEach(p -> p.future.completeExceptionally(cause.apply(p.id)));
   }
@@ -127,8 +148,18 @@ final class PendingReplies implements AutoCloseable {
     synchronized (timedOut) {
       timedOut.put(p.id, Boolean.TRUE);
     }
-    p.future.completeExceptionally(new RequestTimeoutException(p.id,
-        "no reply to request " + p.id + " within " + p.timeout.toMillis() + " ms: " + timeoutReason.apply(p)));
+    RequestTimeoutException timeout = new RequestTimeoutException(p.id,
+        "no reply to request " + p.id + " within " + p.timeout.toMillis() + " ms: " + timeoutReason.apply(p));
+    onCallbacks(() -> p.future.completeExceptionally(timeout));
+  }
+
+  private void onCallbacks(Runnable completion) {
+    try {
+      callbacks.execute(completion);
+    } catch (RejectedExecutionException e) {
+      // An executor that refuses (shut down by its owner) must not leave a future hanging.
+      completion.run();
+    }
   }
 
   @Override

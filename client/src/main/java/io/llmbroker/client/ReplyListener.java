@@ -2,6 +2,7 @@ package io.llmbroker.client;
 
 import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.client.internal.ReplyTopics;
+import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.schemas.Topic;
 import java.time.Duration;
 import java.util.HashMap;
@@ -32,14 +33,17 @@ import org.slf4j.LoggerFactory;
  * meant for its previous life. {@link #ready()} completes once every partition's start position
  * is fixed: a request sent after that cannot have its reply land before the read position.
  * Partitions added to the topic later are picked up from their beginning.
+ *
+ * <p>This thread only hands replies to {@link PendingReplies}, which completes the futures on
+ * the client's callback executor: no caller's code ever runs here, so a caller that blocks in a
+ * dependent stage cannot hold up the replies of others.
  */
 final class ReplyListener implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ReplyListener.class);
   private static final Duration POLL = Duration.ofMillis(200);
   private static final Duration PARTITION_REFRESH = Duration.ofSeconds(30);
-  private static final long FIRST_RETRY_MS = 50;
-  private static final long MAX_RETRY_MS = 2_000;
+  private static final Backoff BACKOFF = Backoff.exponential(Duration.ofMillis(50), Duration.ofSeconds(2));
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(5);
 
   private final Topic<LlmResponse> topic;
@@ -93,7 +97,7 @@ final class ReplyListener implements AutoCloseable {
         return;
       }
       Set<TopicPartition> assigned = new HashSet<>();
-      long retryMs = FIRST_RETRY_MS;
+      int failures = 0;
       while (running && !ready.isDone()) {
         try {
           if (createTopic) {
@@ -116,11 +120,11 @@ final class ReplyListener implements AutoCloseable {
             return;
           }
           noteError(e);
-          pause(retryMs);
-          retryMs = Math.min(MAX_RETRY_MS, retryMs * 2);
+          pause(BACKOFF.delay(++failures));
         }
       }
       long nextRefresh = System.nanoTime() + PARTITION_REFRESH.toNanos();
+      failures = 0;
       while (running) {
         try {
           for (ConsumerRecord<String, byte[]> r : c.poll(POLL)) {
@@ -130,6 +134,7 @@ final class ReplyListener implements AutoCloseable {
             nextRefresh = System.nanoTime() + PARTITION_REFRESH.toNanos();
             addNewPartitions(c, assigned);
           }
+          failures = 0;
         } catch (WakeupException e) {
           return;
         } catch (RuntimeException e) {
@@ -137,7 +142,7 @@ final class ReplyListener implements AutoCloseable {
             return;
           }
           noteError(e);
-          pause(MAX_RETRY_MS);
+          pause(BACKOFF.delay(++failures));
         }
       }
     } catch (WakeupException e) {
@@ -192,9 +197,9 @@ final class ReplyListener implements AutoCloseable {
     }
   }
 
-  private void pause(long millis) {
+  private void pause(Duration delay) {
     try {
-      if (stopped.await(millis, TimeUnit.MILLISECONDS)) {
+      if (stopped.await(delay.toMillis(), TimeUnit.MILLISECONDS)) {
         running = false;
       }
     } catch (InterruptedException e) {

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -23,6 +24,7 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -89,6 +91,54 @@ class LlmBrokerClientTest {
     CompletableFuture<LlmResponse> reply = client.request().model("fast").team("t").app("a").user("first").submit();
 
     assertThat(reply.get(WAIT.toSeconds(), TimeUnit.SECONDS).getContent()).isEqualTo("echo: first");
+  }
+
+  @Test
+  void aCallerBlockingInsideAStageOfOneReplyDoesNotStopOtherRepliesFromCompleting() throws Exception {
+    LlmBrokerClient client = client("blocking", Duration.ofSeconds(30));
+    client.ready().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    responder.hold(true);
+    CountDownLatch unblock = new CountDownLatch(1);
+    CompletableFuture<LlmResponse> first = client.request().model("fast").team("t").app("a").user("first").submit();
+    CompletableFuture<String> blocked = first.thenApply(r -> {
+      awaitUninterruptibly(unblock);
+      return r.getContent();
+    });
+    awaitCondition(() -> responder.heldCount() == 1);
+    responder.release();
+    responder.hold(false);
+    awaitCondition(first::isDone);
+
+    LlmResponse second = client.request().model("fast").team("t").app("a").user("second").submit()
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(second.getContent()).isEqualTo("echo: second");
+    assertThat(blocked).isNotDone();
+    unblock.countDown();
+    assertThat(blocked.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("echo: first");
+  }
+
+  @Test
+  void aRequestSentBeforeTheClientIsReadyNeverBlocksTheReplyListener() throws Exception {
+    String service = "early-blocked";
+    BlockingSends.block("early-1");
+    // Without its reply topic the client cannot be ready, so the first request must wait to be sent.
+    LlmBrokerClient client = LlmBrokerClient.create(new ClientConfig(kafka.bootstrapServers(), service, null, null,
+        Duration.ofSeconds(60), topics.prefix(), false,
+        Map.of(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, BlockingSends.class.getName())));
+    toClose.add(0, BlockingSends::release);
+    toClose.add(client);
+    CompletableFuture<LlmResponse> early = client.request().id("early-1").model("fast").team("t").app("a").user("early").submit();
+    kafka.createTopics(List.of(topics.responses(service)));
+    client.ready().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    LlmResponse other = client.request().model("fast").team("t").app("a").user("other").submit()
+        .get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+    assertThat(other.getContent()).isEqualTo("echo: other");
+    assertThat(early).isNotDone();
+    BlockingSends.release();
+    assertThat(early.get(WAIT.toSeconds(), TimeUnit.SECONDS).getContent()).isEqualTo("echo: early");
   }
 
   @Test
@@ -209,6 +259,14 @@ class LlmBrokerClientTest {
         }
       }
       return false;
+    }
+  }
+
+  private static void awaitUninterruptibly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

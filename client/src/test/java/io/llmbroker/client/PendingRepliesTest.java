@@ -7,13 +7,15 @@ import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.avro.Timings;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class PendingRepliesTest {
 
-  private final PendingReplies pending = new PendingReplies(p -> "test");
+  private final PendingReplies pending = new PendingReplies(p -> "test", Runnable::run);
 
   @AfterEach
   void close() {
@@ -50,6 +52,20 @@ class PendingRepliesTest {
 
     assertThat(future).isCompletedExceptionally();
     assertThat(pending.size()).isZero();
+  }
+
+  @Test
+  void aReplyCompletesItsFutureOnTheCallbackExecutorNotOnTheReportingThread() {
+    List<Runnable> queued = new ArrayList<>();
+    PendingReplies deferred = new PendingReplies(p -> "test", queued::add);
+    CompletableFuture<LlmResponse> future = deferred.register("r1", Duration.ofMinutes(1)).future;
+
+    deferred.complete(reply("r1", "answer"));
+
+    assertThat(future).isNotDone();
+    queued.forEach(Runnable::run);
+    assertThat(future.join().getContent()).isEqualTo("answer");
+    deferred.close();
   }
 
   @Test

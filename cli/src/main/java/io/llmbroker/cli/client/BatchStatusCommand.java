@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -32,13 +33,17 @@ public final class BatchStatusCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "The batch id printed by batch submit.")
   String batchId;
 
+  @Option(names = "--timeout", defaultValue = "5m", converter = DurationConverter.class,
+      description = "Longest the collection may take; what was read by then is kept (default: ${DEFAULT-VALUE}).")
+  Duration timeout;
+
   @Override
   public Integer call() {
     BatchId id = new BatchId(batchId);
     BatchStatus status;
     try (BatchCollector collector = BatchCollector.open(client.clientConfig(id.replyService(), System.getenv()), id, state.stateDir());
         Progress progress = Progress.start("collect", "replies", state.progress())) {
-      status = collector.collect(progress);
+      status = collector.collect(timeout, progress);
     }
     print(spec.commandLine().getOut(), status);
     return 0;
@@ -46,8 +51,9 @@ public final class BatchStatusCommand implements Callable<Integer> {
 
   static void print(PrintWriter out, BatchStatus s) {
     double percent = s.lines() == 0 ? 0 : 100.0 * s.done() / s.lines();
-    out.printf("batch %s: %d of %d lines done (%.1f%%), %d pending, %d enqueued%n",
-        s.batchId(), s.done(), s.lines(), percent, s.pending(), s.enqueued());
+    out.printf("batch %s: %d of %d lines done (%.1f%%), %d pending, %d enqueued%s%n",
+        s.batchId(), s.done(), s.lines(), percent, s.pending(), s.enqueued(),
+        s.submitted() ? "" : " (submission not finished: more lines may follow)");
     Map<String, Long> sorted = new TreeMap<>(s.byStatus());
     out.println("  by status: " + (sorted.isEmpty() ? "none yet"
         : sorted.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "))));

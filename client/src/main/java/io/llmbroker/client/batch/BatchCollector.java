@@ -39,12 +39,18 @@ import org.slf4j.LoggerFactory;
  * million-line batch never sits in memory. Duplicate replies of a line count once (the first).
  *
  * <p>Status and results are computed from the state folder written by {@link BatchSubmitter}:
- * run them where the batch was submitted, or point {@code stateDir} at a copy. Not thread-safe.
+ * run them where the batch was submitted, or point {@code stateDir} at a copy. They may run while
+ * the submission is still going on: replies to lines the manifest does not count yet are kept,
+ * and {@link BatchStatus#complete()} stays false until the submission has finished. Every
+ * collection has an overall timeout. Not thread-safe.
  */
 public final class BatchCollector implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(BatchCollector.class);
   private static final Duration POLL = Duration.ofMillis(500);
+
+  /** How long {@link #collect(ProgressListener)} may take. */
+  public static final Duration DEFAULT_COLLECT_TIMEOUT = Duration.ofMinutes(5);
 
   private final BatchId batchId;
   private final BatchStore store;
@@ -86,13 +92,37 @@ public final class BatchCollector implements AutoCloseable {
   }
 
   /**
-   * Reads the replies that arrived since the last collection, up to the topic's current end.
+   * Reads the replies that arrived since the last collection, up to the topic's current end,
+   * within {@link #DEFAULT_COLLECT_TIMEOUT}.
    *
    * @param progress told records read out of records available
    * @return the status after collecting
-   * @throws BatchException when Kafka cannot be reached
+   * @throws BatchException when Kafka cannot be reached, or the end is not reached in time
    */
   public BatchStatus collect(ProgressListener progress) {
+    return collect(DEFAULT_COLLECT_TIMEOUT, progress);
+  }
+
+  /**
+   * Reads the replies that arrived since the last collection, up to the topic's current end.
+   *
+   * @param timeout the longest the whole collection may take
+   * @param progress told records read out of records available
+   * @return the status after collecting
+   * @throws BatchException when Kafka cannot be reached, or the end is not reached within
+   *     {@code timeout}; what was read by then is kept, and the next collection goes on from there
+   */
+  public BatchStatus collect(Duration timeout, ProgressListener progress) {
+    long deadline = clock.millis() + timeout.toMillis();
+    if (!collectUntil(deadline, progress)) {
+      throw new BatchException("collecting the replies of batch " + batchId + " did not reach the end of "
+          + manifest.replyTopic() + " within " + timeout + "; what was read is kept, run it again to go on");
+    }
+    return status();
+  }
+
+  /** Collects up to the topic's end as of now; false when {@code deadline} came first. */
+  private boolean collectUntil(long deadline, ProgressListener progress) {
     Map<Integer, Long> offsets = store.offsets();
     List<TopicPartition> partitions;
     Map<TopicPartition, Long> ends;
@@ -116,36 +146,41 @@ public final class BatchCollector implements AutoCloseable {
       available += Math.max(0, ends.get(tp) - from);
     }
     long read = 0;
-    long knownLines = store.manifest().orElse(manifest).lines();
+    BatchManifest submitted = store.manifest().orElse(manifest);
     tally();
+    boolean reachedEnd;
     try (BatchStore.Spool spool = store.spool()) {
-      while (!reachedEnd(partitions, ends)) {
+      while (!(reachedEnd = reachedEnd(partitions, ends)) && clock.millis() < deadline) {
         for (ConsumerRecord<String, byte[]> r : consumer.poll(POLL)) {
           read++;
-          spoolReply(spool, r, knownLines);
+          spoolReply(spool, r, submitted);
         }
         progress.progress(read, available);
       }
       spool.sync();
     }
+    // Offsets are stored only after what they pass over is on disk.
     Map<Integer, Long> next = new TreeMap<>(offsets);
     partitions.forEach(tp -> next.put(tp.partition(), consumer.position(tp)));
     store.writeOffsets(next);
-    return status();
+    return reachedEnd;
   }
 
   /**
    * Collects repeatedly until every line has an outcome or {@code maxWait} passes.
    *
    * @param progress told lines done out of lines
+   * @throws BatchException when Kafka cannot be reached
    */
   public BatchStatus awaitAll(Duration maxWait, ProgressListener progress) {
     long deadline = clock.millis() + maxWait.toMillis();
-    BatchStatus status = collect(ProgressListener.NONE);
+    collectUntil(deadline, ProgressListener.NONE);
+    BatchStatus status = status();
     progress.progress(status.done(), status.lines());
     while (!status.complete() && clock.millis() < deadline) {
       pause();
-      status = collect(ProgressListener.NONE);
+      collectUntil(deadline, ProgressListener.NONE);
+      status = status();
       progress.progress(status.done(), status.lines());
     }
     return status;
@@ -169,7 +204,13 @@ public final class BatchCollector implements AutoCloseable {
     return true;
   }
 
-  private void spoolReply(BatchStore.Spool spool, ConsumerRecord<String, byte[]> r, long knownLines) {
+  /**
+   * Keeps a reply when it answers a line of this batch. While the submission is still running the
+   * manifest lags behind what was sent, so any line number is accepted; once it is complete, lines
+   * past its end are foreign. Skipping a reply of ours would lose it for good: the stored offsets
+   * move past it.
+   */
+  private void spoolReply(BatchStore.Spool spool, ConsumerRecord<String, byte[]> r, BatchManifest submitted) {
     LlmResponse response;
     try {
       response = deserializer.deserialize(r.topic(), r.value());
@@ -180,12 +221,16 @@ public final class BatchCollector implements AutoCloseable {
     if (response == null) {
       return;
     }
-    OptionalLong line = batchId.lineOf(response.getRequestId());
-    if (line.isEmpty() || line.getAsLong() < 1 || line.getAsLong() > knownLines) {
-      log.warn("skipping reply {} on {}: not a request of batch {}", response.getRequestId(), r.topic(), batchId);
+    String requestId = response.getRequestId();
+    String customId = response.getCustomId() != null ? response.getCustomId().toString() : null;
+    OptionalLong line = batchId.lineOf(requestId);
+    boolean ours = line.isPresent() && line.getAsLong() >= 1
+        && (!submitted.complete() || line.getAsLong() <= submitted.lines())
+        && (customId == null || batchId.requestId(line.getAsLong(), customId).equals(requestId));
+    if (!ours) {
+      log.warn("skipping reply {} on {}: not a request of batch {}", requestId, r.topic(), batchId);
       return;
     }
-    String customId = response.getCustomId() != null ? response.getCustomId().toString() : null;
     BatchStore.Entry entry = new BatchStore.Entry(line.getAsLong(), response.getStatus().name(), response.getCostMicros(),
         response.getCompletedAt(), OpenAiBatchFormat.outputLine(response, customId));
     spool.append(entry);
@@ -201,7 +246,8 @@ public final class BatchCollector implements AutoCloseable {
     double rate = done > 0 && seconds > 0 ? done / seconds : 0;
     Optional<Duration> eta = rate > 0 && done < current.lines()
         ? Optional.of(Duration.ofMillis((long) ((current.lines() - done) / rate * 1000))) : Optional.empty();
-    return new BatchStatus(batchId, current.lines(), current.enqueuedThrough(), done, t.byStatus, t.costMicros, rate, eta);
+    return new BatchStatus(batchId, current.lines(), current.enqueuedThrough(), current.complete(), done, t.byStatus,
+        t.costMicros, rate, eta);
   }
 
   /** Outcomes counted once per line: built from the chunks on first use, then kept up to date as replies arrive. */
@@ -256,7 +302,7 @@ public final class BatchCollector implements AutoCloseable {
           }
         });
         for (BatchStore.Entry e : slots) {
-          if (e == null) {
+          if (e == null || e.line() > lines) {
             continue;
           }
           results.write(e.json());

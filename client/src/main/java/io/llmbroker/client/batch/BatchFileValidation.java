@@ -140,7 +140,7 @@ public record BatchFileValidation(Path file, long lines, List<LineError> errors,
     return found;
   }
 
-  static long hash64(String customId) {
+  private static long hash64(String customId) {
     byte[] digest = newSha256().digest(customId.getBytes(StandardCharsets.UTF_8));
     long h = 0;
     for (int i = 0; i < 8; i++) {

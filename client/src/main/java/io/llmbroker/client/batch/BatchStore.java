@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.BufferedReader;
 import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -102,55 +100,71 @@ final class BatchStore {
     }
   }
 
-  /** Appends entries to their chunk files; {@link #sync()} makes them durable. */
+  /**
+   * Appends entries to their chunk files; {@link #sync()} makes them durable. Entries are written
+   * whole, each buffer of them in one append, so that a submission (recording invalid lines) and a
+   * collection running at the same time in two processes never interleave inside a line.
+   */
   Spool spool() {
     return new Spool();
   }
 
   final class Spool implements AutoCloseable {
+    private static final int BUFFER_BYTES = 1 << 16;
     private final Map<Integer, FileOutputStream> streams = new LinkedHashMap<>(16, 0.75f, true);
-    private final Map<Integer, Writer> writers = new LinkedHashMap<>();
+    private final Map<Integer, StringBuilder> buffers = new LinkedHashMap<>();
 
     void append(Entry entry) {
       int chunk = chunkOf(entry.line());
       try {
-        writer(chunk).write(entry.encode() + "\n");
+        StringBuilder buffer = buffer(chunk);
+        buffer.append(entry.encode()).append('\n');
+        if (buffer.length() >= BUFFER_BYTES) {
+          write(chunk);
+        }
       } catch (IOException e) {
         throw new UncheckedIOException("cannot write results to " + results + ": " + e.getMessage(), e);
       }
     }
 
-    private Writer writer(int chunk) throws IOException {
-      Writer w = writers.get(chunk);
-      if (w != null) {
+    private StringBuilder buffer(int chunk) throws IOException {
+      StringBuilder b = buffers.get(chunk);
+      if (b != null) {
         streams.get(chunk); // an access keeps the chunk at the young end of the LRU order
-        return w;
+        return b;
       }
       if (streams.size() >= OPEN_WRITERS) {
         int eldest = streams.keySet().iterator().next();
         closeChunk(eldest);
       }
       Files.createDirectories(results);
-      FileOutputStream out = new FileOutputStream(chunkFile(chunk).toFile(), true);
-      w = new java.io.BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
-      streams.put(chunk, out);
-      writers.put(chunk, w);
-      return w;
+      streams.put(chunk, new FileOutputStream(chunkFile(chunk).toFile(), true));
+      b = new StringBuilder();
+      buffers.put(chunk, b);
+      return b;
+    }
+
+    private void write(int chunk) throws IOException {
+      StringBuilder b = buffers.get(chunk);
+      if (b.length() > 0) {
+        streams.get(chunk).write(b.toString().getBytes(StandardCharsets.UTF_8));
+        b.setLength(0);
+      }
     }
 
     private void closeChunk(int chunk) throws IOException {
-      Writer w = writers.remove(chunk);
+      write(chunk);
+      buffers.remove(chunk);
       FileOutputStream out = streams.remove(chunk);
-      w.flush();
       out.getFD().sync();
-      w.close();
+      out.close();
     }
 
-    /** Flushes and forces every chunk written so far to disk. */
+    /** Writes and forces every chunk written so far to disk. */
     void sync() {
       try {
-        for (int chunk : writers.keySet()) {
-          writers.get(chunk).flush();
+        for (int chunk : buffers.keySet()) {
+          write(chunk);
           streams.get(chunk).getFD().sync();
         }
       } catch (IOException e) {
@@ -162,7 +176,7 @@ final class BatchStore {
     public void close() {
       sync();
       try {
-        for (int chunk : writers.keySet().toArray(Integer[]::new)) {
+        for (int chunk : buffers.keySet().toArray(Integer[]::new)) {
           closeChunk(chunk);
         }
       } catch (IOException e) {

@@ -15,11 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -53,7 +51,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * called in the same order.
  *
  * <p>Memory is bounded whatever the batch size: lines are read, sent and dropped one at a time,
- * and the producer blocks when its buffer is full. Not thread-safe: one thread submits.
+ * nothing is kept per line (the acknowledgement watermark holds only acknowledgements that
+ * arrived ahead of a gap), and the producer blocks when its buffer ({@code buffer.memory}) is full.
+ * Not thread-safe: one thread submits.
  */
 public final class BatchSubmitter implements AutoCloseable {
 
@@ -68,7 +68,6 @@ public final class BatchSubmitter implements AutoCloseable {
   private final KafkaProducer<String, LlmRequest> producer;
   private final AtomicReference<Exception> sendError = new AtomicReference<>();
   private final AtomicLong failedSends = new AtomicLong();
-  private final Set<Long> customIdHashes = new HashSet<>();
   private BatchManifest manifest;
   private AckWatermark watermark;
   private long lines;
@@ -127,15 +126,16 @@ public final class BatchSubmitter implements AutoCloseable {
    * Enqueues one request built in code. The spec sets model (unless the options name one),
    * messages and parameters; ids, reply_to, team, app and priority are the batch's.
    *
+   * <p>Unlike a file, whose custom_ids are checked for duplicates before anything is sent, lines
+   * added here are not: that check would hold one entry per line in memory. A repeated custom_id
+   * still gets a request id of its own (the line is part of it) and a result line of its own.
+   *
    * @return the line number given to it (1-based, in call order)
-   * @throws IllegalArgumentException when the custom_id is blank or repeated, or the spec is incomplete
+   * @throws IllegalArgumentException when the custom_id is blank or the spec is incomplete
    */
   public long add(String customId, Consumer<RequestBuilder> spec) {
     if (customId == null || customId.isBlank()) {
       throw new IllegalArgumentException("custom_id must not be blank: '" + customId + "'");
-    }
-    if (!customIdHashes.add(BatchFileValidation.hash64(customId))) {
-      throw new IllegalArgumentException("duplicate custom_id '" + customId + "'");
     }
     start("api", null);
     long line = ++lines;

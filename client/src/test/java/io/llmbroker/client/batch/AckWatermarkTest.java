@@ -17,6 +17,20 @@ class AckWatermarkTest {
 
     assertThat(beforeGapCloses).isZero();
     assertThat(watermark.through()).isEqualTo(3);
+    assertThat(watermark.waiting()).isZero();
+  }
+
+  @Test
+  void onlyAcknowledgementsBeyondAGapAreRemembered() {
+    AckWatermark watermark = new AckWatermark(0);
+
+    for (long line = 1; line <= 1_000_000; line++) {
+      watermark.ack(line);
+    }
+    watermark.ack(1_000_002);
+
+    assertThat(watermark.through()).isEqualTo(1_000_000);
+    assertThat(watermark.waiting()).isEqualTo(1);
   }
 
   @Test

@@ -12,6 +12,14 @@ import io.llmbroker.client.TestResponder;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.testsupport.KafkaFixture;
 import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -144,6 +152,58 @@ class BatchRoundTripTest {
   }
 
   @Test
+  void statusWhileTheSubmissionIsStillRunningLosesNoReply() throws Exception {
+    BatchOptions options = new BatchOptions(new BatchId("concurrent"), "research", null, null, "fast", null, dir.resolve("state"));
+    // A clock that never moves keeps the submitter from rewriting its manifest mid-run, so the
+    // collector sees the manifest lag behind what was sent, as it does between two saves.
+    Clock frozen = Clock.fixed(Instant.now(), ZoneOffset.UTC);
+    BatchStatus during;
+    BatchStatus after;
+    try (BatchSubmitter batch = BatchSubmitter.open(config, options, frozen)) {
+      for (int i = 1; i <= 10; i++) {
+        String text = "ticket " + i;
+        batch.add("t" + i, r -> r.user(text));
+      }
+      awaitRepliesOnTopic(batch.replyTopic(), 10);
+      try (BatchCollector collector = BatchCollector.open(config, options.batchId(), options.stateDir())) {
+        during = collector.collect(ProgressListener.NONE);
+      }
+      for (int i = 11; i <= 20; i++) {
+        String text = "ticket " + i;
+        batch.add("t" + i, r -> r.user(text));
+      }
+    }
+    try (BatchCollector collector = BatchCollector.open(config, options.batchId(), options.stateDir())) {
+      after = collector.awaitAll(WAIT, ProgressListener.NONE);
+      collector.writeResults(dir.resolve("out.jsonl"), dir.resolve("errors.jsonl"), ProgressListener.NONE);
+    }
+
+    assertThat(after.done()).isEqualTo(20);
+    assertThat(after.complete()).isTrue();
+    assertThat(during.done()).isEqualTo(10);
+    assertThat(during.complete()).isFalse();
+    assertThat(readJsonl(dir.resolve("out.jsonl"))).extracting(n -> n.path("custom_id").asText())
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 20).mapToObj(i -> "t" + i).toList());
+  }
+
+  @Test
+  void aCollectionThatRunsOutOfTimeFailsClearlyAndTheNextOneGoesOn() throws Exception {
+    Path file = Files.write(dir.resolve("in.jsonl"), IntStream.rangeClosed(1, 30).mapToObj(i -> line("r" + i, "p" + i)).toList());
+    BatchOptions options = options(new BatchId("hurried"));
+    BatchSubmitter.SubmitReport report = submit(file, options, false);
+    awaitRepliesOnTopic(report.replyTopic(), 30);
+
+    try (BatchCollector collector = BatchCollector.open(config, options.batchId(), options.stateDir())) {
+      assertThatThrownBy(() -> collector.collect(Duration.ofNanos(1), ProgressListener.NONE))
+          .isInstanceOf(BatchException.class).hasMessageContaining("within PT0.000000001S");
+      BatchStatus status = collector.collect(WAIT, ProgressListener.NONE);
+
+      assertThat(status.complete()).isTrue();
+      assertThat(status.done()).isEqualTo(30);
+    }
+  }
+
+  @Test
   void aJobBuildsItsPromptsInCode() throws Exception {
     BatchOptions options = new BatchOptions(new BatchId("in-code"), "research", "classifier", null, "fast", null, dir.resolve("state"));
 
@@ -152,7 +212,7 @@ class BatchRoundTripTest {
         String text = "ticket " + i;
         batch.add("t" + i, r -> r.system("Classify").user(text));
       }
-      assertThatThrownBy(() -> batch.add("t1", r -> r.user("dup"))).hasMessageContaining("duplicate custom_id 't1'");
+      assertThatThrownBy(() -> batch.add(" ", r -> r.user("blank"))).hasMessageContaining("custom_id must not be blank");
     }
     try (BatchCollector collector = BatchCollector.open(config, options.batchId(), options.stateDir())) {
       BatchStatus status = collector.awaitAll(WAIT, ProgressListener.NONE);
@@ -173,6 +233,17 @@ class BatchRoundTripTest {
     BatchFileValidation validation = BatchFileValidation.validate(file, true, ProgressListener.NONE);
     try (BatchSubmitter submitter = BatchSubmitter.open(config, options)) {
       return submitter.submitFile(validation, skipInvalid, ProgressListener.NONE);
+    }
+  }
+
+  private void awaitRepliesOnTopic(String topic, long n) {
+    try (Admin admin = kafka.admin()) {
+      Awaitility.await(n + " replies on " + topic).atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
+        Map<TopicPartition, OffsetSpec> latest = admin.describeTopics(List.of(topic)).allTopicNames().get()
+            .get(topic).partitions().stream()
+            .collect(Collectors.toMap(p -> new TopicPartition(topic, p.partition()), p -> OffsetSpec.latest()));
+        return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum() >= n;
+      });
     }
   }
 
