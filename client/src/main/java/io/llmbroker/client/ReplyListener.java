@@ -1,7 +1,7 @@
 package io.llmbroker.client;
 
 import io.llmbroker.avro.LlmResponse;
-import io.llmbroker.client.internal.ReplyTopics;
+import io.llmbroker.runtime.topics.ReplyTopics;
 import io.llmbroker.schemas.Topic;
 import java.time.Duration;
 import java.util.HashMap;

@@ -6,7 +6,6 @@ import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
-import io.llmbroker.schemas.Topics;
 import io.llmbroker.worker.intake.RecordHandler;
 import io.llmbroker.worker.ops.WorkerMetrics;
 import io.llmbroker.worker.publishing.OutputPublisher;
@@ -16,8 +15,6 @@ import java.net.SocketException;
 import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -47,7 +44,6 @@ public final class RequestPipeline implements RecordHandler {
   private static final Logger log = LoggerFactory.getLogger(RequestPipeline.class);
   private static final long MAX_DECODE_BACKOFF_MS = 30_000;
 
-  private final Topics topics;
   private final Deserializer<LlmRequest> decoder;
   private final RequestValidator validator;
   private final CallRouter router;
@@ -56,9 +52,8 @@ public final class RequestPipeline implements RecordHandler {
   private final Clock clock;
   private final String workerId;
 
-  public RequestPipeline(Topics topics, Deserializer<LlmRequest> decoder, RequestValidator validator, CallRouter router,
+  public RequestPipeline(Deserializer<LlmRequest> decoder, RequestValidator validator, CallRouter router,
       OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
-    this.topics = topics;
     this.decoder = decoder;
     this.validator = validator;
     this.router = router;
@@ -120,15 +115,15 @@ public final class RequestPipeline implements RecordHandler {
     LlmRequest request = context.request();
     Optional<String> problem = validator.problem(request, record.value().length);
     if (problem.isPresent()) {
-      return finish(context, Outputs.refused(context, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT, problem.get(),
-          clock.millis()));
+      return finish(record, context, Outputs.refused(context, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT,
+          problem.get(), clock.millis()));
     }
     long deadline = request.getDeadline() == null ? Long.MAX_VALUE : request.getDeadline();
     if (context.receivedAt() >= deadline) {
-      return finish(context, expired(context, "deadline passed before the worker read the request"));
+      return finish(record, context, expired(context, "deadline passed before the worker read the request"));
     }
     if (clock.millis() >= deadline) {
-      return finish(context, expired(context, "deadline passed before dispatch"));
+      return finish(record, context, expired(context, "deadline passed before dispatch"));
     }
     metrics.inFlight().incrementAndGet();
     CompletableFuture<CallOutcome> call;
@@ -144,7 +139,8 @@ public final class RequestPipeline implements RecordHandler {
           metrics.inFlight().decrementAndGet();
           return routed.isCancelled() ? null : outputsOf(context, outcome, error, deadline);
         })
-        .thenCompose(outputs -> outputs == null ? CompletableFuture.<Void>completedFuture(null) : finish(context, outputs))
+        .thenCompose(outputs -> outputs == null
+            ? CompletableFuture.<Void>completedFuture(null) : finish(record, context, outputs))
         .whenComplete((ok, error) -> {
           if (error == null) {
             done.complete(null);
@@ -188,7 +184,8 @@ public final class RequestPipeline implements RecordHandler {
     return Outputs.refused(context, ResponseStatus.EXPIRED, ErrorClass.TIMEOUT, why, clock.millis());
   }
 
-  private CompletableFuture<Void> finish(Outputs.Context context, Outputs outputs) {
+  private CompletableFuture<Void> finish(ConsumerRecord<byte[], byte[]> record, Outputs.Context context,
+      Outputs outputs) {
     LlmResponse response = outputs.response();
     String id = response.getRequestId();
     metrics.answered(context.priority(), response.getStatus(), response.getTimings().getQueuedMs(),
@@ -202,20 +199,14 @@ public final class RequestPipeline implements RecordHandler {
       log.debug("event=request_answered request_id={} class={} status=OK deployment={} total_ms={} cost_micros={}",
           id, context.priority(), response.getDeployment(), response.getTimings().getTotalMs(), response.getCostMicros());
     }
-    List<CompletableFuture<Void>> sends = new ArrayList<>(3);
-    String replyTo = context.request().getReplyTo();
-    if (validator.replyToAllowed(replyTo)) {
-      sends.add(publisher.publishReply(topics.responses(replyTo), id, response));
-    }
-    outputs.usage().ifPresent(usage -> sends.add(publisher.publish(topics.usage(), id, usage)));
-    sends.add(publisher.publish(topics.audit(), id, outputs.audit()));
-    return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+    Optional<String> replyTo = Optional.of(context.request().getReplyTo()).filter(validator::replyToAllowed);
+    return publisher.publishOutputs(record, replyTo, response, outputs.usage(), outputs.audit());
   }
 
   private CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error) {
     metrics.deadLettered();
     log.warn("event=dead_letter topic={} partition={} offset={} error={} message=\"{}\"",
         record.topic(), record.partition(), record.offset(), error.getClass().getSimpleName(), error.getMessage());
-    return publisher.deadLetter(topics.dlq(), record, error);
+    return publisher.deadLetter(record, error);
   }
 }
