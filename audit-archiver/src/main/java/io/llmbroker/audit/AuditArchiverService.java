@@ -71,7 +71,8 @@ public final class AuditArchiverService implements AutoCloseable {
     PrometheusMeterRegistry registry = OpsServer.newRegistry();
     ArchiveDirectory archive = new ArchiveDirectory(archiveDir, new AvroContainerFormat());
     KafkaStreams streams = new KafkaStreams(AuditTopology.topology(topics, AvroSerdes.fromConfig(config.kafkaMap()),
-        archive, Redactor.secrets(), config.archive().flushInterval(), registry), config.streamsProperties());
+        archive, Redactor.secrets(), config.archive().flushInterval(),
+        config.archive().dedupWindow(), registry), config.streamsProperties());
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("audit archiver stream thread failed, replacing it: {}", e.toString(), e);
       return StreamThreadExceptionResponse.REPLACE_THREAD;
