@@ -39,7 +39,7 @@ class SecretRedactionTest {
   void secretsInTagsAndProviderErrorsNeverReachRepliesUsageOrAudit() {
     try (FakeProviderServer provider = FakeProviderServer.start()) {
       provider.enqueue(Api.OPENAI, FakeReply.openAiError(401, "invalid_request_error", "invalid_api_key",
-          "Incorrect API key provided: " + OPENAI_KEY + ". You can find your API key at platform."));
+          "Incorrect API key provided: " + OPENAI_KEY + ". Signed by " + AWS_KEY + " for " + BEARER));
       kit.start(kit.config("", Map.of(), WorkerTestKit.fakeRouting(provider, 2)), WorkerTestKit.FAKE_ENV);
       var responses = kit.probe(kit.topics.responses("svc"));
       var usage = kit.probe(kit.topics.usage());
@@ -57,13 +57,14 @@ class SecretRedactionTest {
       UsageEvent usageEvent = usage.awaitKeys(List.of("hostile"), WAIT).get("hostile");
       AuditRecord audited = audit.awaitKeys(List.of("hostile"), WAIT).get("hostile");
       assertThat(reply.getStatus()).isEqualTo(ResponseStatus.ERROR);
-      assertThat(reply.getError().getMessage()).contains("Incorrect API key provided: [REDACTED].");
+      assertThat(reply.getError().getMessage()).contains("Signed by [REDACTED] for [REDACTED]")
+          .doesNotContain(OPENAI_KEY);
       assertThat(usageEvent.getTags()).containsEntry("note", "deploy key [REDACTED]")
           .containsEntry("forwarded", "[REDACTED]").containsEntry("aws", "[REDACTED]")
           .containsEntry("db_password", "[REDACTED]").containsEntry("team-name", "search");
       assertThat(audited.getRequest().getTags()).isEqualTo(usageEvent.getTags());
       assertThat(audited.getAttempts()).isNotEmpty().allSatisfy(a ->
-          assertThat(a.getError().getMessage()).doesNotContain(OPENAI_KEY));
+          assertThat(a.getError().getMessage()).doesNotContain(OPENAI_KEY).doesNotContain(AWS_KEY));
       for (Topic<?> topic : List.of(kit.topics.responses("svc"), kit.topics.usage(), kit.topics.audit())) {
         List<ConsumerRecord<String, byte[]>> raw = kit.rawProbe(raw(topic)).awaitCount(1, WAIT);
         String bytes = new String(raw.get(0).value(), StandardCharsets.ISO_8859_1);
