@@ -17,11 +17,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntFunction;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
@@ -56,39 +59,109 @@ public final class CompressionMeasurement {
         "usage", i -> encode(serdes, UsageEvent.class, usage(i)),
         "audit", i -> encode(serdes, AuditRecord.class, audit(i, slice(corpus, random, 2000), slice(corpus, random, 1200))));
     KafkaFixture kafka = KafkaFixture.get();
-    System.out.println("| output | codec | records/s | MB/s before compression | bytes stored per record | stored / raw |");
-    System.out.println("|---|---|---:|---:|---:|---:|");
+    Map<String, List<byte[]>> values = new LinkedHashMap<>();
     for (String kind : List.of("reply", "usage", "audit")) {
-      List<byte[]> values = new ArrayList<>(records);
+      List<byte[]> encoded = new ArrayList<>(records);
       for (int i = 0; i < records; i++) {
-        values.add(kinds.get(kind).apply(i));
+        encoded.add(kinds.get(kind).apply(i));
       }
-      long raw = values.stream().mapToLong(v -> v.length + 36).sum();
+      values.put(kind, encoded);
+    }
+    // Warm-up: the JIT and the broker's first topics, not reported.
+    for (String codec : CODECS) {
+      saturate(kafka, "warmup", codec, 1, 16_384, values.get("reply"));
+    }
+    System.out.println("Saturation: every record sent at once, as fast as the producer takes them.");
+    System.out.println();
+    System.out.println("| output | codec | batch.size | records/s | MB/s before compression | bytes stored per record | stored / raw |");
+    System.out.println("|---|---|---:|---:|---:|---:|---:|");
+    for (Map.Entry<String, List<byte[]>> kind : values.entrySet()) {
+      int linger = kind.getKey().equals("reply") ? 1 : 5;
       for (String codec : CODECS) {
-        String topic = "measure-" + kind + "-" + codec + "-" + System.nanoTime();
-        try (Admin admin = kafka.admin()) {
-          admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
-        }
-        long started = System.nanoTime();
-        send(kafka, topic, codec, kind.equals("reply") ? 1 : 5, values);
-        double seconds = (System.nanoTime() - started) / 1e9;
-        long stored = storedBytes(kafka, new TopicPartition(topic, 0));
-        System.out.printf("| %s | %s | %,.0f | %.1f | %,.0f | %.2f |%n", kind, codec, records / seconds,
-            raw / seconds / 1e6, (double) stored / records, (double) stored / raw);
+        report(kafka, kind.getKey(), codec, linger, 16_384, kind.getValue());
       }
+      for (String codec : List.of("none", "lz4", "zstd")) {
+        report(kafka, kind.getKey(), codec, linger, 65_536, kind.getValue());
+      }
+    }
+    System.out.println();
+    System.out.println("Paced: replies one per millisecond, each timed from send to acknowledgement.");
+    System.out.println();
+    System.out.println("| output | codec | ack p50 ms | ack p99 ms | bytes stored per record |");
+    System.out.println("|---|---|---:|---:|---:|");
+    List<byte[]> paced = values.get("reply").subList(0, Math.min(5_000, records));
+    for (String codec : CODECS) {
+      String topic = topic(kafka, "paced-reply", codec);
+      long[] latencies = paced(kafka, topic, codec, paced);
+      Arrays.sort(latencies);
+      System.out.printf("| reply | %s | %.2f | %.2f | %,.0f |%n", codec, latencies[latencies.length / 2] / 1e6,
+          latencies[(int) (latencies.length * 0.99)] / 1e6,
+          (double) storedBytes(kafka, new TopicPartition(topic, 0)) / paced.size());
     }
     System.exit(0);
   }
 
-  private static void send(KafkaFixture kafka, String topic, String codec, int lingerMs, List<byte[]> values)
-      throws Exception {
+  private static void report(KafkaFixture kafka, String kind, String codec, int lingerMs, int batchSize,
+      List<byte[]> values) throws Exception {
+    long raw = values.stream().mapToLong(v -> v.length + 36).sum();
+    long started = System.nanoTime();
+    String topic = saturate(kafka, kind, codec, lingerMs, batchSize, values);
+    double seconds = (System.nanoTime() - started) / 1e9;
+    long stored = storedBytes(kafka, new TopicPartition(topic, 0));
+    System.out.printf("| %s | %s | %,d | %,.0f | %.1f | %,.0f | %.2f |%n", kind, codec, batchSize, values.size() / seconds,
+        raw / seconds / 1e6, (double) stored / values.size(), (double) stored / raw);
+  }
+
+  private static String topic(KafkaFixture kafka, String kind, String codec) throws Exception {
+    String topic = "measure-" + kind + "-" + codec + "-" + System.nanoTime();
+    try (Admin admin = kafka.admin()) {
+      admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get();
+    }
+    return topic;
+  }
+
+  private static Properties producerProps(KafkaFixture kafka, String codec, int lingerMs, int batchSize) {
     Properties props = kafka.clientProperties();
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
     props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     props.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+    props.put(ProducerConfig.BATCH_SIZE_CONFIG, batchSize);
     props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, codec);
-    try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+    return props;
+  }
+
+  private static long[] paced(KafkaFixture kafka, String topic, String codec, List<byte[]> values) throws Exception {
+    long[] latencies = new long[values.size()];
+    try (var producer = new KafkaProducer<>(producerProps(kafka, codec, 1, 16_384), new ByteArraySerializer(),
+        new ByteArraySerializer())) {
+      List<CompletableFuture<Void>> acks = new ArrayList<>(values.size());
+      long start = System.nanoTime();
+      for (int i = 0; i < values.size(); i++) {
+        long due = start + i * 1_000_000L;
+        while (System.nanoTime() < due) {
+          LockSupport.parkNanos(due - System.nanoTime());
+        }
+        int index = i;
+        long sent = System.nanoTime();
+        CompletableFuture<Void> ack = new CompletableFuture<>();
+        producer.send(new ProducerRecord<>(topic, ("request-" + i).getBytes(StandardCharsets.UTF_8), values.get(i)),
+            (metadata, error) -> {
+              latencies[index] = System.nanoTime() - sent;
+              ack.complete(null);
+            });
+        acks.add(ack);
+      }
+      CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get();
+    }
+    return latencies;
+  }
+
+  private static String saturate(KafkaFixture kafka, String kind, String codec, int lingerMs, int batchSize,
+      List<byte[]> values) throws Exception {
+    String topic = topic(kafka, kind, codec);
+    try (var producer = new KafkaProducer<>(producerProps(kafka, codec, lingerMs, batchSize), new ByteArraySerializer(),
+        new ByteArraySerializer())) {
       List<CompletableFuture<Void>> acks = new ArrayList<>(values.size());
       int i = 0;
       for (byte[] value : values) {
@@ -105,6 +178,7 @@ public final class CompressionMeasurement {
       }
       CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get();
     }
+    return topic;
   }
 
   private static long storedBytes(KafkaFixture kafka, TopicPartition partition) throws Exception {
