@@ -50,11 +50,20 @@ public final class ReplyTopics {
     if (existing != null) {
       return existing;
     }
-    return known.computeIfAbsent(topic.name(), name -> findOrCreate(topic).whenComplete((created, error) -> {
-      if (error != null) {
-        known.remove(name);
+    CompletableFuture<Boolean> ready = new CompletableFuture<>();
+    CompletableFuture<Boolean> raced = known.putIfAbsent(topic.name(), ready);
+    if (raced != null) {
+      return raced;
+    }
+    findOrCreate(topic).whenComplete((created, error) -> {
+      if (error == null) {
+        ready.complete(created);
+      } else {
+        known.remove(topic.name(), ready);
+        ready.completeExceptionally(error);
       }
-    }));
+    });
+    return ready;
   }
 
   /**
