@@ -72,7 +72,8 @@ public final class AuditArchiverService implements AutoCloseable {
     PrometheusMeterRegistry registry = OpsServer.newRegistry();
     ArchiveDirectory archive = new ArchiveDirectory(archiveDir, new AvroContainerFormat());
     KafkaStreams streams = new KafkaStreams(AuditTopology.topology(topics, AvroSerdes.fromConfig(config.kafkaMap()),
-        archive, Redactor.secrets(), config.archive().flushInterval(), registry),
+        archive, Redactor.secrets(), config.archive().flushInterval(),
+        config.archive().dedupWindow(), registry),
         config.streams().memberProperties(config.kafka(), config.topics()));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("audit archiver stream thread failed, replacing it: {}", e.toString(), e);

@@ -2,6 +2,8 @@ package io.llmbroker.worker;
 
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.runtime.ops.OpsServer;
+import io.llmbroker.runtime.retry.Backoff;
+import io.llmbroker.runtime.topics.ReplyTopics;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
@@ -12,7 +14,6 @@ import io.llmbroker.worker.ops.WorkerMetrics;
 import io.llmbroker.worker.pipeline.RequestPipeline;
 import io.llmbroker.worker.pipeline.RequestValidator;
 import io.llmbroker.worker.publishing.OutputPublisher;
-import io.llmbroker.worker.publishing.ReplyTopics;
 import io.llmbroker.worker.routing.CallRouter;
 import io.llmbroker.worker.routing.DefaultCallRouter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -59,6 +61,20 @@ public final class WorkerService implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(WorkerService.class);
   private static final Duration CLOSE_MARGIN = Duration.ofSeconds(15);
   private static final int SESSION_TIMEOUT_MS = 6_000;
+  private static final Backoff PUBLISH_BACKOFF = Backoff.exponential(Duration.ofMillis(500), Duration.ofSeconds(30));
+  /**
+   * How long a send may wait for metadata or buffer space unless the config says otherwise.
+   * Kafka's 60 s default would stall every output behind one topic that vanished; reply topics
+   * are found or created before a send, so a longer wait means something is wrong.
+   */
+  private static final int MAX_BLOCK_MS = 5_000;
+  /**
+   * With one request in flight per connection, the records a batch holds bound the throughput;
+   * 64 KiB batches served 2 to 4 times the records per second of Kafka's 16 KiB at saturation,
+   * whatever the codec (docs/BENCHMARKS.md, "Output compression"). A batch is sent once full or
+   * after linger.ms, so a quiet worker's latency does not change.
+   */
+  private static final int BATCH_SIZE = 65_536;
 
   private final WorkerConfig config;
   private final RequestIntake intake;
@@ -118,16 +134,18 @@ public final class WorkerService implements AutoCloseable {
       opened.add(router);
 
       AvroSerdes serdes = AvroSerdes.fromConfig(config.kafka());
-      KafkaProducer<byte[], byte[]> replies = new KafkaProducer<>(producerProperties(clientProps, workerId + "-replies", 1),
-          new ByteArraySerializer(), new ByteArraySerializer());
-      KafkaProducer<byte[], byte[]> records = new KafkaProducer<>(producerProperties(clientProps, workerId + "-records", 5),
-          new ByteArraySerializer(), new ByteArraySerializer());
-      OutputPublisher publisher = new OutputPublisher(replies, records, serdes, new ReplyTopics(admin, replication), metrics);
+      WorkerConfig.Publishing publishing = config.publishing();
+      KafkaProducer<byte[], byte[]> replies = new KafkaProducer<>(producerProperties(clientProps, workerId + "-replies", 1,
+          publishing.replyCompression()), new ByteArraySerializer(), new ByteArraySerializer());
+      KafkaProducer<byte[], byte[]> records = new KafkaProducer<>(producerProperties(clientProps, workerId + "-records", 5,
+          publishing.recordCompression()), new ByteArraySerializer(), new ByteArraySerializer());
+      OutputPublisher publisher = new OutputPublisher(replies, records, topics, serdes,
+          new ReplyTopics(admin, Optional.of(replication)), PUBLISH_BACKOFF, publishing.maxAttempts(), metrics);
       opened.add(publisher);
 
       RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
           config.intake().maxRequestBytes(), router::routeProblem);
-      RequestPipeline pipeline = new RequestPipeline(topics, serdes.serde(LlmRequest.class).deserializer(), validator,
+      RequestPipeline pipeline = new RequestPipeline(serdes.serde(LlmRequest.class).deserializer(), validator,
           router, publisher, metrics, clock, workerId);
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
@@ -225,8 +243,11 @@ public final class WorkerService implements AutoCloseable {
    * @param lingerMs how long a record waits for others to share its batch, unless the config
    *     says otherwise: 1 ms for replies (a caller waits on each; 0 measurably cut throughput
    *     at saturation, see docs/BENCHMARKS.md), a few ms for usage and audit records
+   * @param compression the producer's {@code compression.type} (the {@code publishing:} section);
+   *     a {@code compression.type} in the {@code kafka:} section no longer applies to outputs
    */
-  private static Map<String, Object> producerProperties(Map<String, Object> clientProps, String clientId, int lingerMs) {
+  private static Map<String, Object> producerProperties(Map<String, Object> clientProps, String clientId, int lingerMs,
+      String compression) {
     Map<String, Object> props = withClientId(clientProps, clientId);
     props.put(ProducerConfig.ACKS_CONFIG, "all");
     props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -236,7 +257,9 @@ public final class WorkerService implements AutoCloseable {
     // One request in flight per connection keeps batches in order; batching keeps throughput.
     props.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     props.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
-    props.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, compression);
+    props.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, MAX_BLOCK_MS);
+    props.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, BATCH_SIZE);
     return props;
   }
 

@@ -1,8 +1,8 @@
 package io.llmbroker.client;
 
 import io.llmbroker.avro.LlmResponse;
-import io.llmbroker.client.internal.ReplyTopics;
 import io.llmbroker.runtime.retry.Backoff;
+import io.llmbroker.runtime.topics.ReplyTopics;
 import io.llmbroker.schemas.Topic;
 import java.time.Duration;
 import java.util.HashMap;

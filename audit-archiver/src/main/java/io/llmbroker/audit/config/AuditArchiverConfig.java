@@ -18,7 +18,7 @@ import java.util.Properties;
  * kafka: {bootstrap.servers: "${KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}"}   # passed through
  * topics: {prefix: "", partitions: 6, replication-factor: 1}
  * streams: {application-id: llm-broker-audit-archiver, state-dir: ./data/state/audit-archiver, commit-interval: 1s}
- * archive: {dir: ./data/audit, flush-interval: 1s}
+ * archive: {dir: ./data/audit, flush-interval: 1s, dedup-window: 2d}
  * ops: {host: 0.0.0.0, port: 8083}
  * }</pre>
  *
@@ -37,7 +37,7 @@ public record AuditArchiverConfig(
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
     topics = topics == null ? TopicSettings.defaults() : topics;
     streams = StreamsSettings.withDefaults(streams, "audit-archiver");
-    archive = archive == null ? new ArchiveSettings(null, null) : archive;
+    archive = archive == null ? new ArchiveSettings(null, null, null) : archive;
     ops = OpsSettings.withDefaultPort(ops, 8083);
     if (!kafka.containsKey("bootstrap.servers")) {
       throw ConfigException.forKey("kafka.bootstrap.servers", "must be set");
@@ -70,17 +70,24 @@ public record AuditArchiverConfig(
   }
 
   /**
-   * Where the archive is written and how often the buffer is flushed into it.
+   * Where the archive is written, how often the buffer is flushed into it, and how long a
+   * request id is remembered so that a request served twice is archived once.
    *
    * @param dir the archive's root folder; several instances may share it (one writer per partition)
    * @param flushInterval wall-clock time between flushes: how stale the archive may be
+   * @param dedupWindow how far apart (in record time) two audit records of one request id may be
+   *     for the second to be dropped; a worker re-serves a request within minutes of the first time
    */
-  public record ArchiveSettings(Path dir, Duration flushInterval) {
+  public record ArchiveSettings(Path dir, Duration flushInterval, Duration dedupWindow) {
     public ArchiveSettings {
       dir = dir == null ? Path.of("data", "audit") : dir;
       flushInterval = flushInterval == null ? Duration.ofSeconds(1) : flushInterval;
+      dedupWindow = dedupWindow == null ? Duration.ofDays(2) : dedupWindow;
       if (flushInterval.toMillis() < 1) {
         throw new IllegalArgumentException("flush-interval must be >= 1ms: " + flushInterval);
+      }
+      if (dedupWindow.toMinutes() < 1) {
+        throw new IllegalArgumentException("dedup-window must be >= 1m: " + dedupWindow);
       }
     }
   }

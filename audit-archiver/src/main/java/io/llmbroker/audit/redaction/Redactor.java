@@ -1,6 +1,7 @@
 package io.llmbroker.audit.redaction;
 
 import io.llmbroker.avro.AuditRecord;
+import io.llmbroker.runtime.redaction.Secrets;
 
 /**
  * Removes what must never reach the archive from an audit record, before anything is written
@@ -12,8 +13,12 @@ public interface Redactor {
 
   AuditRecord redact(AuditRecord record);
 
-  /** The default: values of request tags whose keys look like secrets are blanked. */
+  /**
+   * The default: {@link Secrets#audit}, secrets in tags (by key and by shape) and in error
+   * texts. Workers already apply it before publishing; the archiver applies it again for
+   * records written by older workers or by other producers.
+   */
   static Redactor secrets() {
-    return new SecretKeyRedactor();
+    return Secrets::audit;
   }
 }

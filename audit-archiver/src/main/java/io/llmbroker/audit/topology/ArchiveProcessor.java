@@ -20,11 +20,19 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Archives the audit records of one input partition exactly once.
+ *
+ * <p>One record per request id: a worker that crashed before committing serves a request again and
+ * audits it again. The first record of a request id is kept; a later one within the dedup window
+ * (record time) is dropped and counted. Request ids are remembered with the offset that first
+ * brought them in a changelogged window store, so the decision replays identically: a record
+ * read again is recognised by its own offset and is not its own duplicate.
  *
  * <p>Records are redacted, then buffered in a changelogged store keyed by input offset, so that the
  * buffer and the committed input offset move together (exactly-once). A wall-clock punctuation
@@ -43,32 +51,39 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
 
   private static final Logger LOG = LoggerFactory.getLogger(ArchiveProcessor.class);
 
-  private final String storeName;
+  /** The names of the buffer (input offset → record) and of the seen request ids (id → first offset). */
+  record Stores(String buffer, String seen) {}
+
+  record Counters(Counter archived, Counter skipped, Counter duplicates) {}
+
+  private final Stores stores;
   private final ArchiveDirectory archive;
   private final Redactor redactor;
   private final Duration flushInterval;
-  private final Counter archived;
-  private final Counter skipped;
+  private final long dedupMillis;
+  private final Counters counters;
 
   private ProcessorContext<Void, Void> context;
   private KeyValueStore<Long, AuditRecord> buffer;
+  private WindowStore<String, Long> seen;
   private int partition;
   private long archivedUpTo;
 
-  ArchiveProcessor(String storeName, ArchiveDirectory archive, Redactor redactor, Duration flushInterval,
-      Counter archived, Counter skipped) {
-    this.storeName = storeName;
+  ArchiveProcessor(Stores stores, ArchiveDirectory archive, Redactor redactor, Duration flushInterval,
+      Duration dedupWindow, Counters counters) {
+    this.stores = stores;
     this.archive = archive;
     this.redactor = redactor;
     this.flushInterval = flushInterval;
-    this.archived = archived;
-    this.skipped = skipped;
+    this.dedupMillis = dedupWindow.toMillis();
+    this.counters = counters;
   }
 
   @Override
   public void init(ProcessorContext<Void, Void> context) {
     this.context = context;
-    buffer = context.getStateStore(storeName);
+    buffer = context.getStateStore(stores.buffer());
+    seen = context.getStateStore(stores.seen());
     partition = context.taskId().partition();
     try {
       archive.removeTemporaryFiles(partition);
@@ -86,11 +101,36 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
     }
     // Streams gives every record read from a topic its metadata, and this processor reads only those.
     long offset = context.recordMetadata().map(RecordMetadata::offset).orElseThrow();
+    // Remembered before the skip below too: a record at or below the archived offset is in the archive.
+    boolean duplicate = firstSeenElsewhere(record.value().getRequestId(), offset, record.timestamp());
     if (offset <= archivedUpTo) {
-      skipped.increment();
+      counters.skipped().increment();
+      return;
+    }
+    if (duplicate) {
+      counters.duplicates().increment();
+      LOG.info("event=audit_duplicate_dropped request_id={} partition={} offset={}", record.value().getRequestId(),
+          partition, offset);
       return;
     }
     buffer.put(offset, redactor.redact(record.value()));
+  }
+
+  /** True when another offset brought {@code requestId} within the window; else remembers this one. */
+  private boolean firstSeenElsewhere(String requestId, long offset, long time) {
+    try (WindowStoreIterator<Long> copies = seen.fetch(requestId, Math.max(0, time - dedupMillis), time + dedupMillis)) {
+      boolean known = false;
+      while (copies.hasNext()) {
+        if (copies.next().value != offset) {
+          return true;
+        }
+        known = true;
+      }
+      if (!known) {
+        seen.put(requestId, offset, time);
+      }
+      return false;
+    }
   }
 
   @Override
@@ -144,7 +184,7 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
     }
     archivedUpTo = last;
     run.forEach(kv -> buffer.delete(kv.key));
-    archived.increment(run.size());
+    counters.archived().increment(run.size());
     return true;
   }
 

@@ -17,33 +17,43 @@ import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The audit archiver's topology: {@code llm.audit} → redact → buffer by input offset (store
+ * The audit archiver's topology: {@code llm.audit} → drop later records of a request id already
+ * seen (store {@value #SEEN_STORE}) → redact → buffer by input offset (store
  * {@value #BUFFER_STORE}) → part files under the archive directory (see {@link ArchiveProcessor}
  * for why a crash neither loses nor duplicates a record). Nothing is written back to Kafka but
- * the buffer's changelog.
+ * the stores' changelogs.
  */
 public final class AuditTopology {
 
   public static final String BUFFER_STORE = "audit-buffer";
+  public static final String SEEN_STORE = "audit-seen-request-ids";
 
   private AuditTopology() {}
 
   /**
    * @param flushInterval how often (wall clock) the buffer is written out
-   * @param meters receives {@code llm_audit_archived_records_total} and {@code llm_audit_skipped_records_total}
+   * @param dedupWindow how long (record time) a request id is remembered to drop its later records
+   * @param meters receives {@code llm_audit_archived_records_total}, {@code llm_audit_skipped_records_total}
+   *     and {@code llm_audit_duplicate_records_total}
    */
   public static Topology topology(Topics topics, AvroSerdes serdes, ArchiveDirectory archive, Redactor redactor,
-      Duration flushInterval, MeterRegistry meters) {
+      Duration flushInterval, Duration dedupWindow, MeterRegistry meters) {
     Serde<AuditRecord> auditSerde = serdes.serde(AuditRecord.class);
     Counter archived = Counter.builder("llm.audit.archived.records")
         .description("audit records written to the archive").register(meters);
     Counter skipped = Counter.builder("llm.audit.skipped.records")
         .description("audit records skipped because the archive already held their offset").register(meters);
+    Counter duplicates = Counter.builder("llm.audit.duplicate.records")
+        .description("audit records dropped because an earlier one of the same request id was archived").register(meters);
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.Long(), auditSerde));
+    // Segments older than the window (in stream time) are dropped whole: the store stays bounded.
+    builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(SEEN_STORE, dedupWindow, dedupWindow, false),
+        Serdes.String(), Serdes.Long()));
     builder.stream(topics.audit().name(), Consumed.with(Serdes.String(), auditSerde).withName("audit"))
-        .process(() -> new ArchiveProcessor(BUFFER_STORE, archive, redactor, flushInterval, archived, skipped),
-            Named.as("archive"), BUFFER_STORE);
+        .process(() -> new ArchiveProcessor(new ArchiveProcessor.Stores(BUFFER_STORE, SEEN_STORE), archive, redactor,
+            flushInterval, dedupWindow, new ArchiveProcessor.Counters(archived, skipped, duplicates)),
+            Named.as("archive"), BUFFER_STORE, SEEN_STORE);
     return builder.build();
   }
 }

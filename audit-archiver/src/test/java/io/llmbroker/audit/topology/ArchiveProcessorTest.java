@@ -41,6 +41,7 @@ class ArchiveProcessorTest {
 
   private final AvroSerdes serdes = AvroSerdes.singleObject();
   private final Topics topics = Topics.defaults();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private TopologyTestDriver driver;
   private TestInputTopic<String, AuditRecord> audit;
 
@@ -124,6 +125,48 @@ class ArchiveProcessorTest {
   }
 
   @Test
+  void aRequestIdAuditedTwiceIsArchivedOnceWithItsFirstRecord() {
+    startDriver();
+    AuditRecord first = AuditRecord.newBuilder(record("r1", NOON)).setWorker("worker-1").build();
+    AuditRecord again = AuditRecord.newBuilder(record("r1", NOON.plusSeconds(30))).setWorker("worker-2").build();
+
+    send(first);
+    send(record("r2", NOON));
+    send(again);
+    driver.advanceWallClockTime(FLUSH);
+
+    List<AuditRecord> archived = AuditArchive.readAll(archiveDir);
+    assertThat(archived).extracting(AuditRecord::getRequestId).containsExactlyInAnyOrder("r1", "r2");
+    assertThat(archived).filteredOn(r -> r.getRequestId().equals("r1")).extracting(AuditRecord::getWorker)
+        .containsExactly("worker-1");
+    assertThat(meters.get("llm.audit.duplicate.records").counter().count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aDuplicateArrivingAfterTheFirstWasFlushedIsStillDropped() {
+    startDriver();
+    send(record("r1", NOON));
+    driver.advanceWallClockTime(FLUSH);
+
+    send(record("r1", NOON.plus(Duration.ofHours(5))));
+    send(record("r2", NOON.plus(Duration.ofHours(5))));
+    driver.advanceWallClockTime(FLUSH);
+
+    assertThat(requestIds()).containsExactly("r1", "r2");
+  }
+
+  @Test
+  void aRequestIdSeenAgainAfterTheDedupWindowIsArchivedAgain() {
+    startDriver();
+    send(record("r1", NOON));
+
+    send(record("r1", NOON.plus(Duration.ofDays(5))));
+    driver.advanceWallClockTime(FLUSH);
+
+    assertThat(requestIds()).containsExactly("r1", "r1");
+  }
+
+  @Test
   void undecodableRecordIsSkippedAndTheRestArchived() {
     startDriver();
     var raw = driver.createInputTopic(topics.audit().name(), new StringSerializer(),
@@ -144,13 +187,13 @@ class ArchiveProcessorTest {
         """.formatted(stateDir, archiveDir), Map.of());
     ArchiveDirectory archive = new ArchiveDirectory(archiveDir, new AvroContainerFormat());
     driver = new TopologyTestDriver(AuditTopology.topology(topics, serdes, archive, Redactor.secrets(),
-        config.archive().flushInterval(), new SimpleMeterRegistry()), config.streamsProperties());
+        config.archive().flushInterval(), config.archive().dedupWindow(), meters), config.streamsProperties());
     audit = driver.createInputTopic(topics.audit().name(), new StringSerializer(),
         serdes.serde(AuditRecord.class).serializer());
   }
 
   private void send(AuditRecord record) {
-    audit.pipeInput(record.getRequestId(), record);
+    audit.pipeInput(record.getRequestId(), record, Instant.ofEpochMilli(record.getRecordedAt()));
   }
 
   private List<String> requestIds() {

@@ -8,9 +8,13 @@ import io.llmbroker.worker.routing.RoutingConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.producer.ProducerConfig;
 
 /**
  * The worker's whole configuration, one YAML file:
@@ -23,19 +27,20 @@ import org.apache.kafka.clients.CommonClientConfigs;
  * ops: {host: 0.0.0.0, port: 8081}
  * intake:
  *   reply-to-allow: "[A-Za-z0-9][A-Za-z0-9._-]*"
- *   max-request-bytes: 1048576
+ *   max-request-bytes: 1000000
  *   backlog-per-class: 5000
  *   drain-timeout: 30s
  *   commit-interval: 100ms
  *   broker-unreachable-after: 15s
  * routing: ...           # see RoutingConfig
+ * publishing: {max-attempts: 5, reply-compression: none, record-compression: zstd}
  * </pre>
  *
  * Every section but {@code kafka.bootstrap.servers} and {@code routing} has defaults.
  * Immutable and thread-safe.
  */
 public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettings topics, OpsSettings ops, Intake intake,
-    RoutingConfig routing) {
+    RoutingConfig routing, Publishing publishing) {
 
   private static final String BUNDLED = "/io/llmbroker/worker/default-worker.yaml";
 
@@ -58,6 +63,8 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
     if (routing == null) {
       throw new IllegalArgumentException("routing is required: providers, deployments and aliases to serve");
     }
+    publishing = publishing == null ? new Publishing(null, null, null) : publishing;
+    Publishing.requireRoomForDeadLetters(intake.maxRequestBytes(), kafka);
   }
 
   /** Reads the YAML file, substituting {@code ${NAME}} and {@code ${NAME:-default}} from {@code env}. */
@@ -108,7 +115,7 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
       Duration commitInterval, Duration brokerUnreachableAfter) {
     public Intake {
       replyToAllow = replyToAllow == null ? Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*") : replyToAllow;
-      maxRequestBytes = maxRequestBytes == null ? 1_048_576 : maxRequestBytes;
+      maxRequestBytes = maxRequestBytes == null ? 1_000_000 : maxRequestBytes;
       backlogPerClass = backlogPerClass == null ? 5000 : backlogPerClass;
       drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
       commitInterval = commitInterval == null ? Duration.ofMillis(100) : commitInterval;
@@ -127,6 +134,60 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
       }
       if (brokerUnreachableAfter.compareTo(Duration.ofSeconds(1)) < 0) {
         throw new IllegalArgumentException("broker-unreachable-after must be >= 1s: " + brokerUnreachableAfter);
+      }
+    }
+  }
+
+  /**
+   * How outputs are published.
+   *
+   * @param maxAttempts tries of one output that fails retriably before its request goes to the
+   *     DLQ (a non-retriable failure, such as a record too large, is not tried again)
+   * @param replyCompression {@code compression.type} of the responses' producer
+   * @param recordCompression {@code compression.type} of the usage, audit and DLQ producer
+   */
+  public record Publishing(Integer maxAttempts, String replyCompression, String recordCompression) {
+
+    /** Room for the headers a dead letter adds to a copy of the largest accepted request. */
+    static final int DEAD_LETTER_HEADROOM = 16 * 1024;
+    private static final int PRODUCER_MAX_REQUEST_SIZE = 1_048_576;
+    private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
+
+    public Publishing {
+      maxAttempts = maxAttempts == null ? 5 : maxAttempts;
+      replyCompression = compression("reply-compression", replyCompression == null ? "none" : replyCompression);
+      recordCompression = compression("record-compression", recordCompression == null ? "zstd" : recordCompression);
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("max-attempts must be >= 1: " + maxAttempts);
+      }
+    }
+
+    private static String compression(String key, String value) {
+      String name = value.trim().toLowerCase(Locale.ROOT);
+      if (!COMPRESSIONS.contains(name)) {
+        throw new IllegalArgumentException(key + " must be one of " + new TreeSet<>(COMPRESSIONS) + ": '" + value + "'");
+      }
+      return name;
+    }
+
+    /**
+     * A request the worker accepts must fit, as a dead letter, in one producer request: else an
+     * output failure could neither be published nor dead-lettered, and its offset would never
+     * complete.
+     */
+    static void requireRoomForDeadLetters(int maxRequestBytes, Map<String, String> kafka) {
+      String configured = kafka.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+      int maxRequestSize;
+      try {
+        maxRequestSize = configured == null ? PRODUCER_MAX_REQUEST_SIZE : Integer.parseInt(configured.trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("kafka." + ProducerConfig.MAX_REQUEST_SIZE_CONFIG + " must be a number: '"
+            + configured + "'", e);
+      }
+      if ((long) maxRequestBytes + DEAD_LETTER_HEADROOM > maxRequestSize) {
+        throw new IllegalArgumentException("intake.max-request-bytes must be at least " + DEAD_LETTER_HEADROOM
+            + " below kafka." + ProducerConfig.MAX_REQUEST_SIZE_CONFIG + " (" + maxRequestSize
+            + ") so that any accepted request can be dead-lettered: " + maxRequestBytes);
       }
     }
   }

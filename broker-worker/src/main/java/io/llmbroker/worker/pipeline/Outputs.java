@@ -11,6 +11,7 @@ import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.avro.Timings;
 import io.llmbroker.avro.TokenUsage;
 import io.llmbroker.avro.UsageEvent;
+import io.llmbroker.runtime.redaction.Secrets;
 import io.llmbroker.worker.routing.CallOutcome;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +19,8 @@ import java.util.Optional;
 /**
  * The three outputs of one request's final outcome: the response for the caller, the usage
  * event when a provider was called (it cost or could have cost money), and the audit record
- * with every attempt.
+ * with every attempt. All three are built with secrets redacted ({@link Secrets}): credential-
+ * shaped tag values and error texts never reach a topic.
  */
 public record Outputs(LlmResponse response, Optional<UsageEvent> usage, AuditRecord audit) {
 
@@ -37,7 +39,7 @@ public record Outputs(LlmResponse response, Optional<UsageEvent> usage, AuditRec
         .setError(error)
         .setTimings(timings(context, now, Optional.empty(), 0))
         .build();
-    return new Outputs(response, Optional.empty(), audit(context, response, List.of(), now));
+    return redacted(response, Optional.empty(), audit(context, response, List.of(), now));
   }
 
   /** Outputs of a request the router ran to its outcome; {@code status} is OK, ERROR or EXPIRED. */
@@ -60,7 +62,12 @@ public record Outputs(LlmResponse response, Optional<UsageEvent> usage, AuditRec
     }
     LlmResponse built = response.build();
     Optional<UsageEvent> usage = last.map(a -> usage(context, built, now));
-    return new Outputs(built, usage, audit(context, built, outcome.attempts(), now));
+    return redacted(built, usage, audit(context, built, outcome.attempts(), now));
+  }
+
+  /** Secrets in tags and error texts never leave the worker: not to callers, llm.usage or llm.audit. */
+  private static Outputs redacted(LlmResponse response, Optional<UsageEvent> usage, AuditRecord audit) {
+    return new Outputs(Secrets.response(response), usage.map(Secrets::usage), Secrets.audit(audit));
   }
 
   private static LlmResponse.Builder base(Context context, ResponseStatus status, long now) {

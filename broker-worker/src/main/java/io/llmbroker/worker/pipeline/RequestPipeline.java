@@ -8,7 +8,6 @@ import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.runtime.logging.LogLimiter;
 import io.llmbroker.runtime.retry.Backoff;
-import io.llmbroker.schemas.Topics;
 import io.llmbroker.worker.intake.RecordHandler;
 import io.llmbroker.worker.intake.RecordWork;
 import io.llmbroker.worker.ops.WorkerMetrics;
@@ -20,8 +19,6 @@ import java.net.UnknownHostException;
 import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -53,7 +50,6 @@ public final class RequestPipeline implements RecordHandler {
   private static final Logger log = LoggerFactory.getLogger(RequestPipeline.class);
   private static final Backoff DECODE_BACKOFF = Backoff.exponential(Duration.ofMillis(500), Duration.ofSeconds(30));
 
-  private final Topics topics;
   private final Deserializer<LlmRequest> decoder;
   private final RequestValidator validator;
   private final CallRouter router;
@@ -64,9 +60,8 @@ public final class RequestPipeline implements RecordHandler {
   // One line per bad-record kind per interval: a flood of bad input is counted by the metrics, not logged line by line.
   private final LogLimiter logLimit = LogLimiter.perDefaultInterval();
 
-  public RequestPipeline(Topics topics, Deserializer<LlmRequest> decoder, RequestValidator validator, CallRouter router,
+  public RequestPipeline(Deserializer<LlmRequest> decoder, RequestValidator validator, CallRouter router,
       OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
-    this.topics = topics;
     this.decoder = decoder;
     this.validator = validator;
     this.router = router;
@@ -136,17 +131,17 @@ public final class RequestPipeline implements RecordHandler {
     LlmRequest request = context.request();
     Optional<String> problem = validator.problem(request, record.value().length);
     if (problem.isPresent()) {
-      work.publish(finish(context, Outputs.refused(context, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT,
+      work.publish(finish(record, context, Outputs.refused(context, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT,
           problem.get(), clock.millis())));
       return;
     }
     long deadline = request.getDeadline() == null ? Long.MAX_VALUE : request.getDeadline();
     if (context.receivedAt() >= deadline) {
-      work.publish(finish(context, expired(context, "deadline passed before the worker read the request")));
+      work.publish(finish(record, context, expired(context, "deadline passed before the worker read the request")));
       return;
     }
     if (clock.millis() >= deadline) {
-      work.publish(finish(context, expired(context, "deadline passed before dispatch")));
+      work.publish(finish(record, context, expired(context, "deadline passed before dispatch")));
       return;
     }
     metrics.inFlight().incrementAndGet();
@@ -166,7 +161,7 @@ public final class RequestPipeline implements RecordHandler {
       } else {
         CompletableFuture<Void> outputs;
         try {
-          outputs = finish(context, outputsOf(context, outcome, error, deadline));
+          outputs = finish(record, context, outputsOf(context, outcome, error, deadline));
         } catch (RuntimeException e) {
           outputs = CompletableFuture.failedFuture(e);
         }
@@ -257,7 +252,8 @@ public final class RequestPipeline implements RecordHandler {
     return Outputs.refused(context, ResponseStatus.EXPIRED, ErrorClass.TIMEOUT, why, clock.millis());
   }
 
-  private CompletableFuture<Void> finish(Outputs.Context context, Outputs outputs) {
+  private CompletableFuture<Void> finish(ConsumerRecord<byte[], byte[]> record, Outputs.Context context,
+      Outputs outputs) {
     LlmResponse response = outputs.response();
     String id = response.getRequestId();
     metrics.answered(context.priority(), response.getStatus(), response.getTimings().getQueuedMs(),
@@ -272,20 +268,14 @@ public final class RequestPipeline implements RecordHandler {
       log.debug("event=request_answered request_id={} class={} status=OK deployment={} total_ms={} cost_micros={}",
           id, context.priority(), response.getDeployment(), response.getTimings().getTotalMs(), response.getCostMicros());
     }
-    List<CompletableFuture<Void>> sends = new ArrayList<>(3);
-    String replyTo = context.request().getReplyTo();
-    if (validator.replyToAllowed(replyTo)) {
-      sends.add(publisher.publishReply(topics.responses(replyTo), id, response));
-    }
-    outputs.usage().ifPresent(usage -> sends.add(publisher.publish(topics.usage(), id, usage)));
-    sends.add(publisher.publish(topics.audit(), id, outputs.audit()));
-    return CompletableFuture.allOf(sends.toArray(CompletableFuture[]::new));
+    Optional<String> replyTo = Optional.of(context.request().getReplyTo()).filter(validator::replyToAllowed);
+    return publisher.publishOutputs(record, replyTo, response, outputs.usage(), outputs.audit());
   }
 
   private CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error) {
     metrics.deadLettered();
     logLimit.log(log, Level.WARN, "dead_letter", "event=dead_letter topic={} partition={} offset={} error={} message=\"{}\"",
         record.topic(), record.partition(), record.offset(), error.getClass().getSimpleName(), error.getMessage());
-    return publisher.deadLetter(topics.dlq(), record, error);
+    return publisher.deadLetter(record, error);
   }
 }

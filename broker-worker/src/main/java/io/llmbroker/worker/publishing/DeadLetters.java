@@ -1,13 +1,15 @@
 package io.llmbroker.worker.publishing;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * The headers of a DLQ record. A dead letter keeps the original key, value and headers and adds
- * these, so an operator can find the original and see why it was refused.
+ * these, so an operator can find the original and see why it was refused (or, for a request that
+ * was served, which of its outputs could not be published).
  */
 public final class DeadLetters {
 
@@ -21,6 +23,11 @@ public final class DeadLetters {
   public static final String ERROR_CLASS = "dlq.error.class";
   /** The error's message. */
   public static final String ERROR_MESSAGE = "dlq.error.message";
+  /**
+   * Only on a request that was served but some of whose outputs could not be published: the
+   * topics of those outputs, comma-separated. The error headers then say why the first failed.
+   */
+  public static final String FAILED_OUTPUTS = "dlq.failed.outputs";
 
   private DeadLetters() {}
 
@@ -32,6 +39,13 @@ public final class DeadLetters {
     headers.add(OFFSET, utf8(Long.toString(original.offset())));
     headers.add(ERROR_CLASS, utf8(error.getClass().getName()));
     headers.add(ERROR_MESSAGE, utf8(String.valueOf(error.getMessage())));
+    return headers;
+  }
+
+  /** {@link #headers(ConsumerRecord, Throwable)} plus the topics of the outputs that failed. */
+  public static Headers headers(ConsumerRecord<byte[], byte[]> original, Throwable error, List<String> failedOutputs) {
+    Headers headers = headers(original, error);
+    headers.add(FAILED_OUTPUTS, utf8(String.join(",", failedOutputs)));
     return headers;
   }
 

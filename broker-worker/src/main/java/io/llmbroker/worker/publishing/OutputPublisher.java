@@ -1,18 +1,31 @@
 package io.llmbroker.worker.publishing;
 
+import io.llmbroker.avro.AuditRecord;
+import io.llmbroker.avro.LlmResponse;
+import io.llmbroker.avro.UsageEvent;
+import io.llmbroker.runtime.retry.Backoff;
+import io.llmbroker.runtime.topics.ReplyTopics;
 import io.llmbroker.schemas.Topic;
+import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.worker.ops.WorkerMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,23 +36,33 @@ import org.slf4j.LoggerFactory;
  * record (acks=all), which is what lets the intake count a request's offset complete.
  *
  * <p>Sends run on one dedicated thread, so a caller (the consumer thread, a provider callback)
- * never blocks on a full buffer or a metadata fetch. A retriable failure that outlived the
- * producer's own retries ({@code delivery.timeout.ms}) is sent again with exponential backoff
- * for as long as the publisher is open; a non-retriable one fails the future, and the intake
- * then holds the offset uncommitted so that the request is read again after a restart.
+ * never blocks on a full buffer or a metadata fetch; a reply topic is found or created before
+ * anything is sent to it, so that thread does not wait on metadata for a topic that does not
+ * exist (the worker also bounds any such wait with {@code max.block.ms}).
+ *
+ * <p>No output can hold its request's offset for good. An output is tried at most
+ * {@code maxAttempts} times (a retriable failure is tried again after the shared
+ * {@link Backoff}; a non-retriable one, such as a record too large or a reply topic that cannot
+ * be created, is not). When one still fails, its stand-in is sent (a {@linkplain Trimmed#audit
+ * trimmed audit record}; an ERROR reply when the reply topic refused the response) and the
+ * original request goes to the DLQ, naming the outputs that failed; the request then counts as
+ * done. Only a dead letter that cannot be written (Kafka unreachable) fails the future, so that
+ * the intake holds the offset and the request is read again after a restart: nothing is
+ * committed that is recorded nowhere.
  *
  * <p>Thread-safe.
  */
 public final class OutputPublisher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OutputPublisher.class);
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
   private final Producer<byte[], byte[]> replies;
   private final Producer<byte[], byte[]> records;
+  private final Topics topics;
   private final AvroSerdes serdes;
   private final ReplyTopics replyTopics;
+  private final Backoff backoff;
+  private final int maxAttempts;
   private final WorkerMetrics metrics;
   private final ScheduledThreadPoolExecutor sender = new ScheduledThreadPoolExecutor(1, r -> {
     Thread t = new Thread(r, "output-publisher");
@@ -51,31 +74,102 @@ public final class OutputPublisher implements AutoCloseable {
   /**
    * @param replies sends responses
    * @param records sends usage, audit and dead-letter records
+   * @param maxAttempts how many times an output is tried before its request goes to the DLQ
    */
-  public OutputPublisher(Producer<byte[], byte[]> replies, Producer<byte[], byte[]> records, AvroSerdes serdes,
-      ReplyTopics replyTopics, WorkerMetrics metrics) {
+  public OutputPublisher(Producer<byte[], byte[]> replies, Producer<byte[], byte[]> records, Topics topics,
+      AvroSerdes serdes, ReplyTopics replyTopics, Backoff backoff, int maxAttempts, WorkerMetrics metrics) {
+    if (maxAttempts < 1) {
+      throw new IllegalArgumentException("maxAttempts must be >= 1: " + maxAttempts);
+    }
     this.replies = replies;
     this.records = records;
+    this.topics = topics;
     this.serdes = serdes;
     this.replyTopics = replyTopics;
+    this.backoff = backoff;
+    this.maxAttempts = maxAttempts;
     this.metrics = metrics;
     sender.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
   }
 
-  /** Publishes {@code value} keyed by {@code key} to a catalogue topic that already exists. */
-  public <T extends SpecificRecord> CompletableFuture<Void> publish(Topic<T> topic, String key, T value) {
-    return encodeAndSend(records, topic, key, value);
+  /**
+   * Publishes the outputs of the request read as {@code original}: the response to the reply
+   * topic of {@code replyTo} (none when empty), the usage event when present, and the audit
+   * record, each keyed by the request id. Completes once each was acknowledged or dead-lettered
+   * as the class comment says; completes exceptionally only when a needed dead letter failed.
+   */
+  public CompletableFuture<Void> publishOutputs(ConsumerRecord<byte[], byte[]> original, Optional<String> replyTo,
+      LlmResponse response, Optional<UsageEvent> usage, AuditRecord audit) {
+    String id = response.getRequestId();
+    List<CompletableFuture<Optional<Failure>>> outputs = new ArrayList<>(3);
+    replyTo.ifPresent(service -> outputs.add(reply(topics.responses(service), id, response)));
+    usage.ifPresent(event -> outputs.add(output(records, topics.usage(), id, event, Optional.empty())));
+    outputs.add(output(records, topics.audit(), id, audit, Optional.of(error -> Trimmed.audit(audit))));
+    return CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new)).thenCompose(all -> {
+      List<Failure> failures = outputs.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList();
+      return failures.isEmpty() ? CompletableFuture.completedFuture(null) : deadLetter(original, failures);
+    });
   }
 
-  /** Publishes to a reply topic, creating it on first use without blocking the caller. */
-  public <T extends SpecificRecord> CompletableFuture<Void> publishReply(Topic<T> topic, String key, T value) {
-    return replyTopics.ensure(topic).thenCompose(ready -> encodeAndSend(replies, topic, key, value));
+  /** Sends the original key, value and headers of an undecodable record to the DLQ, adding where from and why. */
+  public CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> original, Throwable error) {
+    return sendDeadLetter(original, DeadLetters.headers(original, error));
   }
 
-  /** Sends the original key, value and headers of {@code original} to the DLQ, adding where from and why. */
-  public CompletableFuture<Void> deadLetter(Topic<byte[]> dlq, ConsumerRecord<byte[], byte[]> original, Throwable error) {
-    return send(records, new ProducerRecord<>(dlq.name(), null, original.key(), original.value(),
-        DeadLetters.headers(original, error)));
+  private CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> original, List<Failure> failures) {
+    Failure first = failures.get(0);
+    List<String> failedTopics = failures.stream().map(Failure::topic).toList();
+    log.warn("event=output_dead_letter topic={} partition={} offset={} failed_outputs={} error={} message=\"{}\"",
+        original.topic(), original.partition(), original.offset(), failedTopics,
+        first.error().getClass().getSimpleName(), first.error().getMessage());
+    return sendDeadLetter(original, DeadLetters.headers(original, first.error(), failedTopics));
+  }
+
+  private CompletableFuture<Void> sendDeadLetter(ConsumerRecord<byte[], byte[]> original, Headers headers) {
+    metrics.deadLettered();
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(topics.dlq().name(), null, original.key(), original.value(), headers);
+    // The DLQ is the last resort: a retriable failure there means Kafka is unavailable, not that
+    // the record is bad, so it is tried for as long as the worker runs.
+    return retrying(() -> send(records, record), Integer.MAX_VALUE);
+  }
+
+  private CompletableFuture<Optional<Failure>> reply(Topic<LlmResponse> topic, String key, LlmResponse response) {
+    CompletableFuture<Boolean> ready = retrying(() -> replyTopics.ensure(topic), maxAttempts);
+    return ready.handle((ok, error) -> error).thenCompose(error -> error != null
+        ? failed(topic, error)
+        : output(replies, topic, key, response, Optional.of(sendError -> Trimmed.reply(response, sendError))));
+  }
+
+  /**
+   * Sends {@code value}; when that fails for good, sends the stand-in (if any) once through the
+   * same bounded retries, and reports the original failure either way.
+   */
+  private <T extends SpecificRecord> CompletableFuture<Optional<Failure>> output(Producer<byte[], byte[]> producer,
+      Topic<T> topic, String key, T value, Optional<Function<Throwable, T>> standIn) {
+    return encodeAndSend(producer, topic, key, value).handle((ok, error) -> unwrap(error)).thenCompose(error -> {
+      if (error == null) {
+        return CompletableFuture.completedFuture(Optional.<Failure>empty());
+      }
+      if (standIn.isEmpty()) {
+        return failed(topic, error);
+      }
+      return encodeAndSend(producer, topic, key, standIn.get().apply(error))
+          .handle((ok, standInError) -> {
+            if (standInError != null) {
+              log.error("event=output_stand_in_failed topic={} request_id={} error={}", topic.name(), key,
+                  unwrap(standInError).toString());
+            }
+            return null;
+          })
+          .thenCompose(done -> failed(topic, error));
+    });
+  }
+
+  private CompletableFuture<Optional<Failure>> failed(Topic<?> topic, Throwable error) {
+    log.error("event=output_failed topic={} error={} message=\"{}\"", topic.name(), error.getClass().getSimpleName(),
+        error.getMessage());
+    return CompletableFuture.completedFuture(Optional.of(new Failure(topic.name(), error)));
   }
 
   private <T extends SpecificRecord> CompletableFuture<Void> encodeAndSend(Producer<byte[], byte[]> producer,
@@ -87,52 +181,75 @@ public final class OutputPublisher implements AutoCloseable {
       metrics.publishFailed();
       return CompletableFuture.failedFuture(e);
     }
-    return send(producer, new ProducerRecord<>(topic.name(), key.getBytes(StandardCharsets.UTF_8), bytes));
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(topic.name(), key.getBytes(StandardCharsets.UTF_8), bytes);
+    return retrying(() -> send(producer, record), maxAttempts);
   }
 
+  /** One send on the sender thread; the future completes with the broker's acknowledgement. */
   private CompletableFuture<Void> send(Producer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
     CompletableFuture<Void> acked = new CompletableFuture<>();
     try {
-      sender.execute(() -> attempt(producer, record, acked, 1));
-    } catch (RuntimeException e) {
-      acked.completeExceptionally(e);
+      sender.execute(() -> {
+        try {
+          producer.send(record, (metadata, error) -> {
+            if (error == null) {
+              acked.complete(null);
+            } else {
+              acked.completeExceptionally(error);
+            }
+          });
+        } catch (RuntimeException e) {
+          acked.completeExceptionally(e);
+        }
+      });
+    } catch (RuntimeException rejected) {
+      acked.completeExceptionally(rejected);
     }
     return acked;
   }
 
-  private void attempt(Producer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record,
-      CompletableFuture<Void> acked, int attempt) {
-    try {
-      producer.send(record, (metadata, error) -> {
-        if (error == null) {
-          acked.complete(null);
-        } else {
-          failed(producer, record, acked, attempt, error);
-        }
-      });
-    } catch (RuntimeException e) {
-      failed(producer, record, acked, attempt, e);
-    }
+  /**
+   * Runs {@code action} until it succeeds, fails with a non-retriable error, has failed
+   * {@code attempts} times, or the publisher closes; waits between tries follow the backoff.
+   */
+  private <T> CompletableFuture<T> retrying(Supplier<CompletableFuture<T>> action, int attempts) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    attempt(action, attempts, 1, result);
+    return result;
   }
 
-  private void failed(Producer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record,
-      CompletableFuture<Void> acked, int attempt, Throwable error) {
-    metrics.publishFailed();
-    if (error instanceof RetriableException && !closed) {
-      long backoff = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(attempt - 1, 16));
-      log.warn("event=publish_retry topic={} attempt={} backoff_ms={} error={} message=\"{}\"",
-          record.topic(), attempt, backoff, error.getClass().getSimpleName(), error.getMessage());
-      try {
-        sender.schedule(() -> attempt(producer, record, acked, attempt + 1), backoff, TimeUnit.MILLISECONDS);
-        return;
-      } catch (RuntimeException rejected) {
-        acked.completeExceptionally(error);
+  private <T> void attempt(Supplier<CompletableFuture<T>> action, int attempts, int attempt,
+      CompletableFuture<T> result) {
+    action.get().whenComplete((value, failure) -> {
+      if (failure == null) {
+        result.complete(value);
         return;
       }
-    }
-    log.error("event=publish_failed topic={} attempt={} error={} message=\"{}\"",
-        record.topic(), attempt, error.getClass().getSimpleName(), error.getMessage());
-    acked.completeExceptionally(error);
+      Throwable error = unwrap(failure);
+      metrics.publishFailed();
+      if (!retriable(error) || attempt >= attempts || closed) {
+        result.completeExceptionally(error);
+        return;
+      }
+      Duration delay = backoff.delay(attempt);
+      log.warn("event=publish_retry attempt={} backoff_ms={} error={} message=\"{}\"", attempt, delay.toMillis(),
+          error.getClass().getSimpleName(), error.getMessage());
+      try {
+        sender.schedule(() -> attempt(action, attempts, attempt + 1, result), delay.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RuntimeException rejected) {
+        result.completeExceptionally(error);
+      }
+    });
+  }
+
+  private static boolean retriable(Throwable error) {
+    return error instanceof RetriableException
+        || error instanceof ReplyTopics.ReplyTopicException && error.getCause() instanceof RetriableException;
+  }
+
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
   }
 
   /** Stops retrying, flushes what is buffered within {@code timeout}, and closes the producers. */
@@ -152,4 +269,7 @@ public final class OutputPublisher implements AutoCloseable {
   public void close() {
     close(Duration.ofSeconds(10));
   }
+
+  /** An output that could not be published, and why. */
+  private record Failure(String topic, Throwable error) {}
 }

@@ -48,7 +48,7 @@ class WorkerConfigTest {
 
     assertThat(config.topics().partitions()).isEqualTo(6);
     assertThat(config.topics().prefix()).isEmpty();
-    assertThat(config.intake().maxRequestBytes()).isEqualTo(1_048_576);
+    assertThat(config.intake().maxRequestBytes()).isEqualTo(1_000_000);
     assertThat(config.intake().replyToAllow().matcher("billing-svc").matches()).isTrue();
   }
 

@@ -5,7 +5,7 @@ import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.client.BrokerRequest;
 import io.llmbroker.client.ClientConfig;
 import io.llmbroker.client.RequestBuilder;
-import io.llmbroker.client.internal.ReplyTopics;
+import io.llmbroker.runtime.topics.ReplyTopics;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import java.io.BufferedReader;
