@@ -97,7 +97,9 @@ final class PendingReplies implements AutoCloseable {
   /** Completes the waiting future of {@code response}; a reply nobody waits for is dropped. */
   void complete(LlmResponse response) {
     String id = response.getRequestId();
-    Pending p = pending.get(id);
+    // Claimed here, on the reporting thread: a duplicate read right after finds nothing, even
+    // while the first reply's completion still waits for a callback thread.
+    Pending p = pending.remove(id);
     if (p == null) {
       logDropped(id);
       return;
@@ -122,7 +124,7 @@ final class PendingReplies implements AutoCloseable {
   }
 
   void fail(String id, Throwable error) {
-    Pending p = pending.get(id);
+    Pending p = pending.remove(id);
     if (p != null) {
       onCallbacks(() -> p.future.completeExceptionally(error));
     }
@@ -145,6 +147,9 @@ final class PendingReplies implements AutoCloseable {
   }
 
   private void expire(Pending p) {
+    if (!pending.remove(p.id, p)) {
+      return;
+    }
     synchronized (timedOut) {
       timedOut.put(p.id, Boolean.TRUE);
     }

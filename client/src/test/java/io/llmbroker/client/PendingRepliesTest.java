@@ -69,6 +69,23 @@ class PendingRepliesTest {
   }
 
   @Test
+  void aDuplicateNeverWinsEvenWhenItsCallbackRunsFirst() {
+    List<Runnable> queued = new ArrayList<>();
+    PendingReplies deferred = new PendingReplies(p -> "test", queued::add);
+    CompletableFuture<LlmResponse> future = deferred.register("r1", Duration.ofMinutes(1)).future;
+
+    deferred.complete(reply("r1", "first"));
+    deferred.complete(reply("r1", "duplicate"));
+    for (int i = queued.size() - 1; i >= 0; i--) {
+      queued.get(i).run();
+    }
+
+    assertThat(future.join().getContent()).isEqualTo("first");
+    assertThat(deferred.size()).isZero();
+    deferred.close();
+  }
+
+  @Test
   void anIdAlreadyWaitingCannotBeRegisteredTwice() {
     pending.register("same", Duration.ofMinutes(1));
 
