@@ -1,6 +1,7 @@
 package io.llmbroker.worker.providers;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.llmbroker.runtime.redaction.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 import org.jsoup.Jsoup;
@@ -14,18 +15,12 @@ import org.jsoup.Jsoup;
  * (also wrapped in an array), {@code {"error":"..."}} (Ollama), {@code {"message"}},
  * {@code {"detail"}} (FastAPI servers such as vLLM, string or list of {@code {"msg"}}), and any
  * text or HTML body (tags dropped). Scrubbed: the configured key, and strings shaped like keys
- * ({@code sk-...}, {@code Bearer ...}, {@code AKIA...}/{@code ASIA...}, Google {@code AIza...}).
+ * or tokens ({@link Secrets#text}).
  * Immutable; thread-safe.
  */
 final class ErrorText {
 
   static final int MAX_LENGTH = 500;
-  private static final String REDACTED = "[redacted]";
-  private static final Pattern KEY_LIKE = Pattern.compile(
-      "sk-[A-Za-z0-9_*\\-]{6,}"
-          + "|(?i:bearer)\\s+[A-Za-z0-9._~+/=\\-]{6,}"
-          + "|\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b"
-          + "|AIza[0-9A-Za-z_\\-]{10,}");
   private static final Pattern SPACES = Pattern.compile("\\s+");
 
   private final String secret;
@@ -52,8 +47,7 @@ final class ErrorText {
     if (text == null) {
       return null;
     }
-    String out = secret == null ? text : text.replace(secret, REDACTED);
-    out = KEY_LIKE.matcher(out).replaceAll(REDACTED);
+    String out = Secrets.text(secret == null ? text : text.replace(secret, Secrets.REDACTED));
     out = SPACES.matcher(out).replaceAll(" ").trim();
     return out.length() > MAX_LENGTH ? out.substring(0, MAX_LENGTH) + "..." : out;
   }

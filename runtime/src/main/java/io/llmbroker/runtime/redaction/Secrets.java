@@ -42,7 +42,7 @@ public final class Secrets {
       "\\b(?i:bearer)\\s+[A-Za-z0-9._~+/=-]{8,}",
       "\\bsk-[A-Za-z0-9_-]{8,}",
       "\\b(?:AKIA|ASIA)[0-9A-Z]{16}\\b",
-      "\\bAIza[0-9A-Za-z_-]{30,}",
+      "\\bAIza[0-9A-Za-z_-]{16,}",
       "\\bgh[pousr]_[A-Za-z0-9]{20,}",
       "\\bxox[abposr]-[A-Za-z0-9-]{10,}",
       "\\beyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}"));

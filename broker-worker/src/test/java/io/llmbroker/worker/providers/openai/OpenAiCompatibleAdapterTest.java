@@ -258,7 +258,7 @@ class OpenAiCompatibleAdapterTest {
     ProviderException text = failure(adapter.send(call(CallFixtures.simple("b"), "m")));
 
     for (ProviderException e : List.of(json, text)) {
-      assertThat(e.getMessage()).contains("upstream said").contains("[redacted]")
+      assertThat(e.getMessage()).contains("upstream said").contains("[REDACTED]")
           .doesNotContain("SECRET").doesNotContain("abc.DEF").doesNotContain("AKIAIOSFODNN7EXAMPLE")
           .doesNotContain("sk-proj").doesNotContain("AIzaSy");
       assertThat(e.getMessage().length()).isLessThan(600);
