@@ -15,6 +15,20 @@ import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import io.llmbroker.testsupport.KafkaFixture;
+import java.util.ArrayList;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.HashMap;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -29,10 +43,92 @@ class RebalanceTest {
   private final WorkerTestKit kit = new WorkerTestKit(3);
   private final FakeProviderServer provider = FakeProviderServer.start().latency(Duration.ofMillis(1000));
 
+  private final List<KafkaConsumer<byte[], byte[]>> members = new ArrayList<>();
+  private final AtomicBoolean polling = new AtomicBoolean(true);
+  private Thread poller;
+
   @AfterEach
-  void close() {
+  void close() throws InterruptedException {
+    polling.set(false);
+    if (poller != null) {
+      poller.join(10_000);
+    }
     kit.close();
+    members.forEach(m -> m.close(Duration.ofSeconds(2)));
     provider.close();
+  }
+
+  @Test
+  void aGracefulCloseWhileARebalanceIsUnderWayCommitsWhatItAnswered() throws Exception {
+    WorkerService worker = kit.start(kit.config("{drain-timeout: 10s}", Map.of(), WorkerTestKit.fakeRouting(provider, CAP)),
+        WorkerTestKit.FAKE_ENV);
+    var responses = kit.probe(kit.topics.responses("svc"));
+    await("the worker owning all nine request partitions", WAIT, () -> kit.stableGroup(1, 9));
+    // A member that takes partitions and then stops polling: the next rebalance waits for it
+    // until its poll interval runs out, so the worker is inside that rebalance when it closes.
+    KafkaConsumer<byte[], byte[]> stalled = member(Duration.ofSeconds(12));
+    members.add(stalled);
+    long until = System.nanoTime() + WAIT.toNanos();
+    while (stalled.assignment().isEmpty() && System.nanoTime() < until) {
+      stalled.poll(Duration.ofMillis(100));
+    }
+    assertThat(stalled.assignment()).as("partitions of the member that stalls").isNotEmpty();
+    kit.submitAcrossClasses(2 * REQUESTS);
+    await("the worker calling the provider", WAIT, () -> provider.inFlight() > 0);
+    poller = new Thread(() -> {
+      try (KafkaConsumer<byte[], byte[]> joining = member(Duration.ofSeconds(60))) {
+        while (polling.get()) {
+          joining.poll(Duration.ofMillis(100));
+        }
+      }
+    }, "joining-member");
+    poller.start();
+    await("a rebalance under way", WAIT, () -> groupState() == GroupState.PREPARING_REBALANCE);
+    // Two heartbeat intervals: the worker learns of the rebalance from a heartbeat and joins it at
+    // its next poll; nothing outside its consumer shows when it has.
+    Awaitility.await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).until(() -> true);
+
+    worker.close();
+
+    long published = endOffsets(kit.topics.responses("svc").name());
+    long answered = responses.awaitCount((int) published, WAIT).stream().map(r -> r.key()).distinct().count();
+    long committed = kit.committed().values().stream().mapToLong(Long::longValue).sum();
+    assertThat(answered).as("requests the worker answered").isPositive();
+    assertThat(committed).as("requests committed: the worker answered them, no next owner serves them again")
+        .isEqualTo(answered);
+  }
+
+  /** A plain member of the workers' group; it answers nothing and commits nothing. */
+  private KafkaConsumer<byte[], byte[]> member(Duration maxPollInterval) {
+    Properties props = KafkaFixture.get().clientProperties();
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, kit.group());
+    props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    props.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    props.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6_000);
+    props.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+    props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) maxPollInterval.toMillis());
+    KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    consumer.subscribe(kit.topics.requestTopics().stream().map(t -> t.name()).toList());
+    return consumer;
+  }
+
+  private static long endOffsets(String topic) throws Exception {
+    try (Admin admin = KafkaFixture.get().admin()) {
+      int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+      Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+      for (int p = 0; p < partitions; p++) {
+        latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+      }
+      return admin.listOffsets(latest).all().get().values().stream().mapToLong(i -> i.offset()).sum();
+    }
+  }
+
+  private GroupState groupState() {
+    try (Admin admin = KafkaFixture.get().admin()) {
+      return admin.describeConsumerGroups(List.of(kit.group())).all().get().get(kit.group()).groupState();
+    } catch (Exception e) {
+      return GroupState.UNKNOWN;
+    }
   }
 
   @Test

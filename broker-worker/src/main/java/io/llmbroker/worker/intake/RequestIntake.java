@@ -34,6 +34,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -168,7 +169,7 @@ public final class RequestIntake implements Runnable {
       // see the pool above a cap, and the drain waits only for the calls in progress.
       announceAssignment(Set.of());
       drain.of(owned, "shutdown");
-      commitSync(owned);
+      commitOnShutdown();
     } catch (RuntimeException e) {
       failure = e;
       log.error("event=intake_fatal error={} message=\"{}\" action=\"the worker stops: this error does not pass with"
@@ -284,15 +285,41 @@ public final class RequestIntake implements Runnable {
     return true;
   }
 
-  private void commitSync(Collection<TopicPartition> partitions) {
+  /**
+   * Commits what the shutdown drain finished. Under the classic protocol the last poll may have
+   * joined a rebalance another member started: the consumer refuses commits until it completes,
+   * and {@code close} would then report the partitions lost, uncommitted, so their next owner
+   * would serve finished work again. Polls with every partition paused (they fetch nothing) let
+   * the rebalance complete, within the commit timeout.
+   */
+  private void commitOnShutdown() {
+    long until = System.nanoTime() + COMMIT_TIMEOUT.toNanos();
+    consumer.pause(consumer.assignment());
+    while (!commitSync(new HashSet<>(tracker.owned())) && System.nanoTime() < until) {
+      try {
+        consumer.poll(POLL_TIMEOUT);
+      } catch (WakeupException | InterruptException e) {
+        throw e;
+      } catch (KafkaException e) {
+        if (FatalErrors.isFatal(e)) {
+          throw e;
+        }
+        log.warn("event=poll_failed error={} message=\"{}\"", e.getClass().getSimpleName(), e.getMessage());
+      }
+    }
+  }
+
+  /** Commits the finished work of {@code partitions}; false only when a rebalance in progress refused the commit. */
+  private boolean commitSync(Collection<TopicPartition> partitions) {
     Map<TopicPartition, OffsetAndMetadata> commits = tracker.toCommit(partitions);
     if (commits.isEmpty()) {
-      return;
+      return true;
     }
     try {
       consumer.commitSync(commits, COMMIT_TIMEOUT);
       tracker.committed(commits);
       log.info("event=committed partitions={}", commits.size());
+      return true;
     } catch (WakeupException | InterruptException e) {
       throw e;
     } catch (KafkaException e) {
@@ -300,6 +327,7 @@ public final class RequestIntake implements Runnable {
         throw e;
       }
       log.warn("event=commit_failed error={} message=\"{}\"", e.getClass().getSimpleName(), e.getMessage());
+      return !(e instanceof RebalanceInProgressException);
     }
   }
 
@@ -348,6 +376,11 @@ public final class RequestIntake implements Runnable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      if (stopping) {
+        // A rebalance completing during shutdown: take nothing new, the next owner will.
+        consumer.pause(partitions);
+        return;
+      }
       partitions.forEach(tracker::assign);
       metrics.pausedPartitions(pauses.apply(consumer, tracker.owned()));
       announceAssignment(tracker.owned());

@@ -57,6 +57,10 @@ final class Execution {
   private final Outcome outcome = new Outcome();
   /** Set on {@link Outcome#withdraw}; read with {@link #calling} as a pair, each written before the other is read. */
   private volatile boolean withdrawn;
+  /**
+   * True from admission until the execution waits again (a backoff, the next queue): an answer
+   * settling must not be withdrawn before it completes the outcome, or the call is paid and lost.
+   */
   private volatile boolean calling;
   private int routeIndex;
   private int triesOnRoute;
@@ -80,6 +84,7 @@ final class Execution {
 
   /** Tries the current route, or the next one that can take the request. */
   private void step() {
+    calling = false;
     if (withdrawn) {
       outcome.cancel(false);
     }
@@ -233,7 +238,6 @@ final class Execution {
 
   private void settle(Route route, Lane.Ticket ticket, int number, long started, long startNanos,
       ProviderReply reply, Throwable error) {
-    calling = false;
     long duration = Math.max(0, ctx.clock.millis() - started);
     providerMillis += duration;
     long nanos = System.nanoTime() - startNanos;
@@ -271,6 +275,7 @@ final class Execution {
         Duration delay = ctx.backoff.delay(triesOnRoute, failure.retryAfter());
         if (ctx.clock.millis() + delay.toMillis() < deadline) {
           ctx.metrics.retry(route, failure.errorClass());
+          calling = false;
           ctx.scheduler.schedule(this::step, delay.toMillis(), TimeUnit.MILLISECONDS);
           return;
         }

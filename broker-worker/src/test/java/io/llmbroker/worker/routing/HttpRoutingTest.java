@@ -315,6 +315,73 @@ class HttpRoutingTest {
   }
 
   @Test
+  void aRequestWhoseAnswerIsSettlingIsNotWithdrawnSoTheCallIsNotPaidTwice() throws Exception {
+    GatedClock clock = new GatedClock();
+    DefaultCallRouter router = router(config(), clock);
+    server.latency("slow-model", Duration.ofMillis(300));
+    CompletableFuture<CallOutcome> call =
+        router.call(Requests.request("r1", "slowpoke", "answered"), Priority.STANDARD, Long.MAX_VALUE);
+    Awaitility.await("the call at the provider").atMost(Duration.ofSeconds(10)).until(() -> server.inFlight() == 1);
+    clock.holdNextReaderOtherThan(Thread.currentThread());
+    Awaitility.await("the answer settling").atMost(Duration.ofSeconds(10)).until(clock::holding);
+
+    boolean withdrawn = router.withdraw(call);
+    clock.release();
+
+    assertThat(withdrawn).as("withdrawn while its answer settles").isFalse();
+    assertThat(call.get(30, TimeUnit.SECONDS).completion()).as("the paid answer is used").isPresent();
+  }
+
+  /** The system clock, except that one reader can be held at its next read: a point inside the router's settling of an answer. */
+  private static final class GatedClock extends Clock {
+    private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+    private final java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+    private volatile Thread free;
+    private volatile boolean holding;
+
+    void holdNextReaderOtherThan(Thread thread) {
+      free = thread;
+      armed.set(true);
+    }
+
+    boolean holding() {
+      return holding;
+    }
+
+    void release() {
+      released.countDown();
+    }
+
+    @Override
+    public long millis() {
+      if (Thread.currentThread() != free && armed.compareAndSet(true, false)) {
+        holding = true;
+        try {
+          released.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return System.currentTimeMillis();
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return java.time.Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  @Test
   void aProbeWithdrawnWhileQueuedLetsTheNextRequestProbe() throws Exception {
     MutableClock clock = new MutableClock(System.currentTimeMillis());
     DefaultCallRouter router = router(config("{max-attempts: 1, initial-backoff: 1ms}",
