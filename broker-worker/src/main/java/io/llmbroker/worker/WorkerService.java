@@ -1,6 +1,8 @@
 package io.llmbroker.worker;
 
+import io.llmbroker.avro.App;
 import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.runtime.apps.AppRegistry;
 import io.llmbroker.runtime.ops.OpsServer;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
@@ -8,6 +10,7 @@ import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.worker.config.WorkerConfig;
 import io.llmbroker.worker.intake.RequestIntake;
 import io.llmbroker.worker.ops.WorkerMetrics;
+import io.llmbroker.worker.policy.RequestPolicy;
 import io.llmbroker.worker.pipeline.RequestPipeline;
 import io.llmbroker.worker.pipeline.RequestValidator;
 import io.llmbroker.worker.publishing.OutputPublisher;
@@ -54,32 +57,35 @@ public final class WorkerService implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(WorkerService.class);
   private static final Duration CLOSE_MARGIN = Duration.ofSeconds(15);
+  private static final Duration REGISTRY_LOAD_TIMEOUT = Duration.ofSeconds(60);
 
   private final WorkerConfig config;
   private final RequestIntake intake;
   private final Thread intakeThread;
   private final CallRouter router;
   private final OutputPublisher publisher;
+  private final AppRegistry apps;
   private final Admin admin;
   private final OpsServer ops;
   private final WorkerMetrics metrics;
   private boolean closed;
 
   private WorkerService(WorkerConfig config, RequestIntake intake, Thread intakeThread, CallRouter router,
-      OutputPublisher publisher, Admin admin, OpsServer ops, WorkerMetrics metrics) {
+      OutputPublisher publisher, AppRegistry apps, Admin admin, OpsServer ops, WorkerMetrics metrics) {
     this.config = config;
     this.intake = intake;
     this.intakeThread = intakeThread;
     this.router = router;
     this.publisher = publisher;
+    this.apps = apps;
     this.admin = admin;
     this.ops = ops;
     this.metrics = metrics;
   }
 
   /**
-   * Creates missing topics, starts the consumer thread and the ops server, and returns once
-   * they run.
+   * Creates missing topics, loads the apps registry, starts the consumer thread and the ops
+   * server, and returns once they run.
    *
    * @param env the environment: provider keys are read from it, never logged
    * @throws io.llmbroker.runtime.config.ConfigException when the routing config cannot be served
@@ -102,7 +108,7 @@ public final class WorkerService implements AutoCloseable {
       Admin admin = Admin.create(withClientId(clientProps, workerId + "-admin"));
       opened.add(admin);
       List<Topic<?>> owned = new ArrayList<>(topics.requestTopics());
-      owned.addAll(List.of(topics.usage(), topics.audit(), topics.dlq()));
+      owned.addAll(List.of(topics.usage(), topics.audit(), topics.dlq(), topics.apps()));
       Topics.createMissing(admin, owned, replication);
 
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
@@ -120,8 +126,14 @@ public final class WorkerService implements AutoCloseable {
 
       RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
           config.intake().maxRequestBytes(), router::routeProblem);
+      // Loaded before the intake starts, so a ready worker never serves a request the registry would refuse.
+      AppRegistry apps = AppRegistry.start(clientProps, workerId + "-apps", topics.apps(),
+          serdes.serde(App.class).deserializer(), REGISTRY_LOAD_TIMEOUT);
+      opened.add(apps);
+      RequestPolicy policy = new RequestPolicy(apps, config.intake().requireApp(), config.intake().requireSignature(),
+          config.intake().replayWindow(), clock);
       RequestPipeline pipeline = new RequestPipeline(topics, serdes.serde(LlmRequest.class).deserializer(), validator,
-          router, publisher, metrics, clock, workerId);
+          policy, router, publisher, metrics, clock, workerId);
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
       opened.add(consumer);
@@ -135,7 +147,7 @@ public final class WorkerService implements AutoCloseable {
       opened.remove(consumer);
       log.info("event=worker_started worker={} group={} ops_port={} topics_prefix=\"{}\"", workerId,
           consumerProperties(clientProps, config).get(ConsumerConfig.GROUP_ID_CONFIG), ops.port(), topics.prefix());
-      return new WorkerService(config, intake, thread, router, publisher, admin, ops, metrics);
+      return new WorkerService(config, intake, thread, router, publisher, apps, admin, ops, metrics);
     } catch (RuntimeException e) {
       for (int i = opened.size() - 1; i >= 0; i--) {
         try {
@@ -178,6 +190,7 @@ public final class WorkerService implements AutoCloseable {
     }
     router.close();
     publisher.close(Duration.ofSeconds(10));
+    apps.close();
     admin.close(Duration.ofSeconds(5));
     ops.close();
     log.info("event=worker_stopped worker={}", config.worker().id());

@@ -9,6 +9,7 @@ import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.worker.intake.RecordHandler;
 import io.llmbroker.worker.ops.WorkerMetrics;
+import io.llmbroker.worker.policy.RequestPolicy;
 import io.llmbroker.worker.publishing.OutputPublisher;
 import io.llmbroker.worker.routing.CallOutcome;
 import io.llmbroker.worker.routing.CallRouter;
@@ -33,6 +34,7 @@ import org.slf4j.LoggerFactory;
  *   <li>decode: undecodable bytes go to the DLQ as they are (a schema registry that cannot be
  *       reached is retried with backoff instead: the bytes may be fine);
  *   <li>validate: a refused request is answered INVALID (CALLER_FAULT), no provider call;
+ *   <li>policy: the app's identity and policy; a refused request is answered REJECTED, no provider call;
  *   <li>deadline at intake, then again just before dispatch: EXPIRED, no provider call;
  *   <li>route: the router queues the call by priority and runs it to its outcome;
  *   <li>publish the response, the usage event (when a provider was called) and the audit record.
@@ -50,17 +52,19 @@ public final class RequestPipeline implements RecordHandler {
   private final Topics topics;
   private final Deserializer<LlmRequest> decoder;
   private final RequestValidator validator;
+  private final RequestPolicy policy;
   private final CallRouter router;
   private final OutputPublisher publisher;
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final String workerId;
 
-  public RequestPipeline(Topics topics, Deserializer<LlmRequest> decoder, RequestValidator validator, CallRouter router,
-      OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
+  public RequestPipeline(Topics topics, Deserializer<LlmRequest> decoder, RequestValidator validator, RequestPolicy policy,
+      CallRouter router, OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
     this.topics = topics;
     this.decoder = decoder;
     this.validator = validator;
+    this.policy = policy;
     this.router = router;
     this.publisher = publisher;
     this.metrics = metrics;
@@ -116,13 +120,19 @@ public final class RequestPipeline implements RecordHandler {
     return decoder.deserialize(record.topic(), record.value());
   }
 
-  private CompletableFuture<Void> serve(ConsumerRecord<byte[], byte[]> record, Outputs.Context context) {
-    LlmRequest request = context.request();
-    Optional<String> problem = validator.problem(request, record.value().length);
+  private CompletableFuture<Void> serve(ConsumerRecord<byte[], byte[]> record, Outputs.Context received) {
+    Optional<String> problem = validator.problem(received.request(), record.value().length);
     if (problem.isPresent()) {
-      return finish(context, Outputs.refused(context, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT, problem.get(),
+      return finish(received, Outputs.refused(received, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT, problem.get(),
           clock.millis()));
     }
+    RequestPolicy.Verdict verdict = policy.check(received.request(), record.topic(), received.priority());
+    if (verdict instanceof RequestPolicy.Refuse refuse) {
+      return finish(received, Outputs.refused(received, ResponseStatus.REJECTED, refuse.errorClass(), refuse.reason(),
+          clock.millis()));
+    }
+    LlmRequest request = ((RequestPolicy.Admit) verdict).request();
+    Outputs.Context context = new Outputs.Context(request, received.priority(), received.receivedAt(), received.worker());
     long deadline = request.getDeadline() == null ? Long.MAX_VALUE : request.getDeadline();
     if (context.receivedAt() >= deadline) {
       return finish(context, expired(context, "deadline passed before the worker read the request"));
