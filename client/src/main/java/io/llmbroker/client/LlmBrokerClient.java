@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -54,12 +55,14 @@ public final class LlmBrokerClient implements AutoCloseable {
   private final KafkaProducer<String, LlmRequest> producer;
   private final PendingReplies pending;
   private final ReplyListener listener;
+  private final Optional<RequestSigner> signer;
   private volatile boolean closed;
 
   private LlmBrokerClient(ClientConfig config, Clock clock) {
     this.config = config;
     this.clock = clock;
     this.topics = config.topics();
+    this.signer = config.signer();
     Map<String, Object> kafkaProps = config.kafkaProperties();
     AvroSerdes serdes = AvroSerdes.fromConfig(kafkaProps);
     Map<String, Object> producerProps = new HashMap<>(kafkaProps);
@@ -147,7 +150,9 @@ public final class LlmBrokerClient implements AutoCloseable {
 
   private void send(BrokerRequest request) {
     String id = request.id();
-    ProducerRecord<String, LlmRequest> record = new ProducerRecord<>(topics.requests(request.priority()).name(), id, request.request());
+    String topic = topics.requests(request.priority()).name();
+    LlmRequest value = signer.map(s -> s.sign(request.request(), topic)).orElse(request.request());
+    ProducerRecord<String, LlmRequest> record = new ProducerRecord<>(topic, id, value);
     try {
       producer.send(record, (metadata, error) -> {
         if (error != null) {
