@@ -77,13 +77,14 @@ final class ThroughputBench implements Callable<Integer> {
       if (backlogPerClass != null) {
         config = config.withBacklogPerClass(backlogPerClass);
       }
-      run = answer(kafka, topics, config);
+      run = answer(kafka, topics, config, requests);
     }
     options.publish(result(machine, date, broker, enqueueSeconds, run), System.out);
     return 0;
   }
 
-  private Run answer(BenchKafka kafka, Topics topics, BenchWorkers config) throws InterruptedException {
+  /** Starts one worker on {@code topics} and counts its answers to the {@code requests} enqueued there. */
+  static Run answer(BenchKafka kafka, Topics topics, BenchWorkers config, int requests) throws InterruptedException {
     try (ProgressBar progress = new ProgressBarBuilder().setTaskName("answered").setInitialMax(requests)
         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().continuousUpdate().build();
         ReplyCounter counter = new ReplyCounter(kafka.bootstrapServers(), topics.responses(SERVICE), System::nanoTime,
@@ -127,6 +128,6 @@ final class ThroughputBench implements Callable<Integer> {
             + (complete ? "" : ", only " + run.answered() + " of " + requests + " answered") + (notOk == 0 ? "" : ", " + notOk + " not OK"));
   }
 
-  private record Run(long answered, long duplicates, Map<ResponseStatus, Long> statuses, long startToFirstNanos,
+  record Run(long answered, long duplicates, Map<ResponseStatus, Long> statuses, long startToFirstNanos,
       long firstToLastNanos) {}
 }
