@@ -25,6 +25,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -65,19 +67,22 @@ public final class WorkerService implements AutoCloseable {
   private final CallRouter router;
   private final OutputPublisher publisher;
   private final AppRegistry apps;
+  private final ExecutorService verifiers;
   private final Admin admin;
   private final OpsServer ops;
   private final WorkerMetrics metrics;
   private boolean closed;
 
   private WorkerService(WorkerConfig config, RequestIntake intake, Thread intakeThread, CallRouter router,
-      OutputPublisher publisher, AppRegistry apps, Admin admin, OpsServer ops, WorkerMetrics metrics) {
+      OutputPublisher publisher, AppRegistry apps, ExecutorService verifiers, Admin admin, OpsServer ops,
+      WorkerMetrics metrics) {
     this.config = config;
     this.intake = intake;
     this.intakeThread = intakeThread;
     this.router = router;
     this.publisher = publisher;
     this.apps = apps;
+    this.verifiers = verifiers;
     this.admin = admin;
     this.ops = ops;
     this.metrics = metrics;
@@ -132,8 +137,14 @@ public final class WorkerService implements AutoCloseable {
       opened.add(apps);
       RequestPolicy policy = new RequestPolicy(apps, config.intake().requireApp(), config.intake().requireSignature(),
           config.intake().replayWindow(), clock);
+      ExecutorService verifiers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), runnable -> {
+        Thread thread = new Thread(runnable, "signature-verifier-" + workerId);
+        thread.setDaemon(true);
+        return thread;
+      });
+      opened.add(verifiers::shutdownNow);
       RequestPipeline pipeline = new RequestPipeline(topics, serdes.serde(LlmRequest.class).deserializer(), validator,
-          policy, router, publisher, metrics, clock, workerId);
+          policy, verifiers, router, publisher, metrics, clock, workerId);
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
       opened.add(consumer);
@@ -147,7 +158,7 @@ public final class WorkerService implements AutoCloseable {
       opened.remove(consumer);
       log.info("event=worker_started worker={} group={} ops_port={} topics_prefix=\"{}\"", workerId,
           consumerProperties(clientProps, config).get(ConsumerConfig.GROUP_ID_CONFIG), ops.port(), topics.prefix());
-      return new WorkerService(config, intake, thread, router, publisher, apps, admin, ops, metrics);
+      return new WorkerService(config, intake, thread, router, publisher, apps, verifiers, admin, ops, metrics);
     } catch (RuntimeException e) {
       for (int i = opened.size() - 1; i >= 0; i--) {
         try {
@@ -189,6 +200,7 @@ public final class WorkerService implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     router.close();
+    verifiers.shutdownNow();
     publisher.close(Duration.ofSeconds(10));
     apps.close();
     admin.close(Duration.ofSeconds(5));

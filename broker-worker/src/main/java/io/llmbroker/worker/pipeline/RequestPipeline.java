@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
  *   <li>decode: undecodable bytes go to the DLQ as they are (a schema registry that cannot be
  *       reached is retried with backoff instead: the bytes may be fine);
  *   <li>validate: a refused request is answered INVALID (CALLER_FAULT), no provider call;
- *   <li>policy: the app's identity and policy; a refused request is answered REJECTED, no provider call;
+ *   <li>policy: the app's identity and policy; a refused request is answered REJECTED, no provider call.
+ *       A signature is verified on the {@code verifiers} executor: an Ed25519 verification takes the
+ *       JDK about a millisecond, too long for the intake thread;
  *   <li>deadline at intake, then again just before dispatch: EXPIRED, no provider call;
  *   <li>route: the router queues the call by priority and runs it to its outcome;
  *   <li>publish the response, the usage event (when a provider was called) and the audit record.
@@ -53,6 +57,7 @@ public final class RequestPipeline implements RecordHandler {
   private final Deserializer<LlmRequest> decoder;
   private final RequestValidator validator;
   private final RequestPolicy policy;
+  private final Executor verifiers;
   private final CallRouter router;
   private final OutputPublisher publisher;
   private final WorkerMetrics metrics;
@@ -60,11 +65,12 @@ public final class RequestPipeline implements RecordHandler {
   private final String workerId;
 
   public RequestPipeline(Topics topics, Deserializer<LlmRequest> decoder, RequestValidator validator, RequestPolicy policy,
-      CallRouter router, OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
+      Executor verifiers, CallRouter router, OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
     this.topics = topics;
     this.decoder = decoder;
     this.validator = validator;
     this.policy = policy;
+    this.verifiers = verifiers;
     this.router = router;
     this.publisher = publisher;
     this.metrics = metrics;
@@ -126,7 +132,45 @@ public final class RequestPipeline implements RecordHandler {
       return finish(received, Outputs.refused(received, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT, problem.get(),
           clock.millis()));
     }
-    RequestPolicy.Verdict verdict = policy.check(received.request(), record.topic(), received.priority());
+    if (received.request().getSignature() == null) {
+      return decided(received, policy.check(received.request(), record.topic(), received.priority()));
+    }
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    AtomicReference<CompletableFuture<Void>> next = new AtomicReference<>();
+    CompletableFuture.supplyAsync(() -> policy.check(received.request(), record.topic(), received.priority()), verifiers)
+        .whenComplete((verdict, error) -> {
+          if (done.isCancelled()) {
+            return;
+          }
+          CompletableFuture<Void> rest;
+          try {
+            rest = error == null ? decided(received, verdict) : deadLetter(record, error);
+          } catch (RuntimeException e) {
+            rest = deadLetter(record, e);
+          }
+          next.set(rest);
+          rest.whenComplete((ok, failure) -> {
+            if (failure == null) {
+              done.complete(null);
+            } else {
+              done.completeExceptionally(failure);
+            }
+          });
+          if (done.isCancelled()) {
+            rest.cancel(false);
+          }
+        });
+    // Cancelling the record's work before or after the verification hands the request back, as below.
+    done.whenComplete((ok, error) -> {
+      CompletableFuture<Void> rest = next.get();
+      if (done.isCancelled() && rest != null) {
+        rest.cancel(false);
+      }
+    });
+    return done;
+  }
+
+  private CompletableFuture<Void> decided(Outputs.Context received, RequestPolicy.Verdict verdict) {
     if (verdict instanceof RequestPolicy.Refuse refuse) {
       return finish(received, Outputs.refused(received, ResponseStatus.REJECTED, refuse.errorClass(), refuse.reason(),
           clock.millis()));

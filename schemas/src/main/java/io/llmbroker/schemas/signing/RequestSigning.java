@@ -12,14 +12,17 @@ import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
+import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.HexFormat;
+import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
- * Ed25519 request signatures, the JDK's own implementation. The signed bytes are the prefix
+ * Ed25519 request signatures. Keys are the JDK's types and encodings; signing and verifying use
+ * Bouncy Castle's RFC 8032 implementation, several times faster than the JDK's (see
+ * docs/BENCHMARKS.md), which matters because a worker verifies every signed request. The signed bytes are the prefix
  * {@value #PREFIX} followed by each of id, team, app, customer, model, the full name of the
  * topic the request is published to, and created_at (decimal digits), each as a 4-byte
  * big-endian length and its UTF-8 bytes; an absent customer is the length {@code 0xFFFFFFFF}
@@ -33,6 +36,8 @@ public final class RequestSigning {
   public static final String PREFIX = "llm-broker request signature v1\n";
   private static final String ALGORITHM = "Ed25519";
   private static final int ABSENT = -1;
+  /** An Ed25519 public key in X.509 DER is a fixed 12-byte header and the 32 key bytes. */
+  private static final int X509_PREFIX_LENGTH = 12;
 
   private RequestSigning() {
   }
@@ -56,34 +61,30 @@ public final class RequestSigning {
 
   /** The signature of {@code request} on {@code topic} by key {@code keyId}. */
   public static RequestSignature sign(LlmRequest request, String topic, String keyId, PrivateKey key) {
-    try {
-      Signature signer = Signature.getInstance(ALGORITHM);
-      signer.initSign(key);
-      signer.update(signedBytes(request, topic));
-      return RequestSignature.newBuilder().setKeyId(keyId).setValue(ByteBuffer.wrap(signer.sign())).build();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalArgumentException("cannot sign with this key (an Ed25519 private key is needed): "
-          + e.getClass().getSimpleName(), e);
+    byte[] seed = key instanceof EdECPrivateKey ed && ed.getParams().getName().equalsIgnoreCase(ALGORITHM)
+        ? ed.getBytes().orElse(null) : null;
+    if (seed == null || seed.length != Ed25519.SECRET_KEY_SIZE) {
+      throw new IllegalArgumentException("cannot sign with this key: an Ed25519 private key is needed");
     }
+    byte[] message = signedBytes(request, topic);
+    byte[] signature = new byte[Ed25519.SIGNATURE_SIZE];
+    Ed25519.sign(seed, 0, message, 0, message.length, signature, 0);
+    return RequestSignature.newBuilder().setKeyId(keyId).setValue(ByteBuffer.wrap(signature)).build();
   }
 
   /** True when the request's signature is {@code key}'s over the request on {@code topic}. */
   public static boolean verify(LlmRequest request, String topic, PublicKey key) {
     RequestSignature signature = request.getSignature();
-    if (signature == null || signature.getValue() == null) {
+    byte[] encoded = key.getEncoded();
+    if (signature == null || signature.getValue() == null || signature.getValue().remaining() != Ed25519.SIGNATURE_SIZE
+        || encoded == null || encoded.length != X509_PREFIX_LENGTH + Ed25519.PUBLIC_KEY_SIZE) {
       return false;
     }
     ByteBuffer value = signature.getValue().duplicate();
-    byte[] bytes = new byte[value.remaining()];
+    byte[] bytes = new byte[Ed25519.SIGNATURE_SIZE];
     value.get(bytes);
-    try {
-      Signature verifier = Signature.getInstance(ALGORITHM);
-      verifier.initVerify(key);
-      verifier.update(signedBytes(request, topic));
-      return verifier.verify(bytes);
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
+    byte[] message = signedBytes(request, topic);
+    return Ed25519.verify(bytes, 0, encoded, X509_PREFIX_LENGTH, message, 0, message.length);
   }
 
   /** A fresh Ed25519 key pair. */
@@ -101,6 +102,10 @@ public final class RequestSigning {
    * @throws IllegalArgumentException when the bytes are not one
    */
   public static PublicKey publicKey(byte[] x509) {
+    if (x509 == null || x509.length != X509_PREFIX_LENGTH + Ed25519.PUBLIC_KEY_SIZE) {
+      throw new IllegalArgumentException("not an Ed25519 public key (44 bytes of X.509 DER expected): "
+          + (x509 == null ? "none" : x509.length + " bytes"));
+    }
     try {
       return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(x509));
     } catch (GeneralSecurityException | RuntimeException e) {
