@@ -5,7 +5,6 @@ import io.llmbroker.avro.AppKey;
 import io.llmbroker.avro.ChatMessage;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.Priority;
-import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.client.RequestSigner;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
@@ -132,10 +131,10 @@ final class SignatureBench implements Callable<Integer> {
 
   private ResultBlock result(Machine machine, ZonedDateTime date, String broker, ThroughputBench.Run unsigned,
       ThroughputBench.Run signed, double verifyMicros) {
-    double plainRate = rate(unsigned);
-    double signedRate = rate(signed);
+    double plainRate = unsigned.rate();
+    double signedRate = signed.rate();
     boolean complete = unsigned.answered() >= requests && signed.answered() >= requests
-        && notOk(unsigned) == 0 && notOk(signed) == 0;
+        && unsigned.notOk() == 0 && signed.notOk() == 0;
     double cost = plainRate > 0 ? (plainRate - signedRate) / plainRate * 100 : 0;
     return new ResultBlock("Cost of signature verification")
         .what("Requests answered per second by one worker, end to end, without signatures and with every request signed"
@@ -156,15 +155,5 @@ final class SignatureBench implements Callable<Integer> {
         .figure("one verification, one thread", String.format(Locale.ROOT, "%.1f µs", verifyMicros))
         .verdict(complete, complete ? "every request answered OK in both runs; verification costs "
             + String.format(Locale.ROOT, "%.1f %%", cost) + " of throughput" : "not every request was answered OK");
-  }
-
-  private static double rate(ThroughputBench.Run run) {
-    double seconds = run.firstToLastNanos() / 1e9;
-    return seconds > 0 ? (run.answered() - 1) / seconds : 0;
-  }
-
-  private static long notOk(ThroughputBench.Run run) {
-    return run.statuses().entrySet().stream().filter(e -> e.getKey() != ResponseStatus.OK)
-        .mapToLong(Map.Entry::getValue).sum();
   }
 }

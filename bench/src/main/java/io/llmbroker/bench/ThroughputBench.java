@@ -100,9 +100,8 @@ final class ThroughputBench implements Callable<Integer> {
 
   private ResultBlock result(Machine machine, ZonedDateTime date, String broker, double enqueueSeconds, Run run) {
     double seconds = run.firstToLastNanos() / 1e9;
-    double rate = seconds > 0 ? (run.answered() - 1) / seconds : 0;
-    long notOk = run.statuses().entrySet().stream().filter(e -> e.getKey() != ResponseStatus.OK)
-        .mapToLong(Map.Entry::getValue).sum();
+    double rate = run.rate();
+    long notOk = run.notOk();
     boolean complete = run.answered() >= requests;
     boolean met = complete && notOk == 0 && rate >= TARGET;
     return new ResultBlock("Sustained throughput of one worker")
@@ -129,5 +128,16 @@ final class ThroughputBench implements Callable<Integer> {
   }
 
   record Run(long answered, long duplicates, Map<ResponseStatus, Long> statuses, long startToFirstNanos,
-      long firstToLastNanos) {}
+      long firstToLastNanos) {
+
+    /** Requests answered per second between the first and the last response. */
+    double rate() {
+      double seconds = firstToLastNanos / 1e9;
+      return seconds > 0 ? (answered - 1) / seconds : 0;
+    }
+
+    long notOk() {
+      return statuses.entrySet().stream().filter(e -> e.getKey() != ResponseStatus.OK).mapToLong(Map.Entry::getValue).sum();
+    }
+  }
 }
