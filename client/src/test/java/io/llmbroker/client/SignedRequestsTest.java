@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.Priority;
+import io.llmbroker.runtime.config.ConfigFile;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.schemas.signing.RequestSigning;
@@ -58,6 +59,19 @@ class SignedRequestsTest {
         .hasMessageNotContaining("bm90LWEta2V5");
     assertThatThrownBy(() -> ClientConfig.of("localhost:9092", "svc").withSigning(null, privateKey))
         .hasMessageContaining("signing-key-id");
+  }
+
+  @Test
+  void aYamlConfigTakesTheSigningKeyFromTheEnvironment() {
+    ClientConfig config = ConfigFile.parse("""
+        bootstrap-servers: localhost:9092
+        service: svc
+        signing-key-id: k-1
+        signing-key: ${LLM_BROKER_SIGNING_KEY}
+        """, ClientConfig.class, Map.of("LLM_BROKER_SIGNING_KEY", privateKey));
+
+    assertThat(config.signer()).get().extracting(RequestSigner::keyId).isEqualTo("k-1");
+    assertThat(config.signingKey()).isEqualTo(privateKey);
   }
 
   private LlmRequest readOne(String topic) {
