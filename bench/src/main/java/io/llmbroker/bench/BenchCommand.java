@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         LatencyBench.class,
         ThroughputBench.class,
+        SignatureBench.class,
         PriorityBench.class,
         CapsBench.class,
         CrashBench.class,

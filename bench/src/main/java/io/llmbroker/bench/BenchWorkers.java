@@ -17,9 +17,10 @@ import java.util.Map;
  * @param maxConcurrency the deployment's cap
  * @param backlogPerClass {@code intake.backlog-per-class}; null for the product default
  * @param opsPort {@code ops.port}
+ * @param requireSignature {@code intake.require-signature}
  */
 record BenchWorkers(String bootstrapServers, String prefix, String workerId, Map<String, String> kafka, String provider,
-    int maxConcurrency, Integer backlogPerClass, int opsPort) {
+    int maxConcurrency, Integer backlogPerClass, int opsPort, boolean requireSignature) {
 
   /** The alias, deployment and model every benchmark request names. */
   static final String MODEL = "bench";
@@ -40,32 +41,42 @@ record BenchWorkers(String bootstrapServers, String prefix, String workerId, Map
     String millis = latency.toMillis() + "ms";
     return new BenchWorkers(bootstrapServers, prefix, "bench-worker-1", Map.of(),
         "{type: simulated, latency: {min: " + millis + ", max: " + millis + "}, output-tokens: {min: 20, max: 20}}",
-        maxConcurrency, null, 0);
+        maxConcurrency, null, 0, false);
   }
 
   /** A worker config against an OpenAI-compatible endpoint whose key is in the variable {@code apiKeyEnv}. */
   static BenchWorkers openAi(String bootstrapServers, String prefix, String baseUrl, String apiKeyEnv, int maxConcurrency) {
     return new BenchWorkers(bootstrapServers, prefix, "bench-worker-1", Map.of(),
-        "{type: openai, base-url: \"" + baseUrl + "\", api-key-env: " + apiKeyEnv + "}", maxConcurrency, null, 0);
+        "{type: openai, base-url: \"" + baseUrl + "\", api-key-env: " + apiKeyEnv + "}", maxConcurrency, null, 0, false);
   }
 
   BenchWorkers withWorkerId(String id) {
-    return new BenchWorkers(bootstrapServers, prefix, id, kafka, provider, maxConcurrency, backlogPerClass, opsPort);
+    return new BenchWorkers(bootstrapServers, prefix, id, kafka, provider,
+        maxConcurrency, backlogPerClass, opsPort, requireSignature);
   }
 
   BenchWorkers withKafka(Map<String, String> properties) {
     Map<String, String> merged = new LinkedHashMap<>(kafka);
     merged.putAll(properties);
-    return new BenchWorkers(bootstrapServers, prefix, workerId, merged, provider, maxConcurrency, backlogPerClass, opsPort);
+    return new BenchWorkers(bootstrapServers, prefix, workerId, merged, provider,
+        maxConcurrency, backlogPerClass, opsPort, requireSignature);
   }
 
   BenchWorkers withBacklogPerClass(int records) {
-    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider, maxConcurrency, records, opsPort);
+    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider,
+        maxConcurrency, records, opsPort, requireSignature);
   }
 
   /** This config with {@code /health} and {@code /metrics} on {@code port}; 0 (the default) picks a free one. */
   BenchWorkers withOpsPort(int port) {
-    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider, maxConcurrency, backlogPerClass, port);
+    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider,
+        maxConcurrency, backlogPerClass, port, requireSignature);
+  }
+
+  /** This config refusing requests not signed by a key of their app. */
+  BenchWorkers withRequireSignature() {
+    return new BenchWorkers(bootstrapServers, prefix, workerId, kafka, provider,
+        maxConcurrency, backlogPerClass, opsPort, true);
   }
 
   String yaml() {
@@ -79,6 +90,9 @@ record BenchWorkers(String bootstrapServers, String prefix, String workerId, Map
     y.append("intake: {drain-timeout: 5s");
     if (backlogPerClass != null) {
       y.append(", backlog-per-class: ").append(backlogPerClass);
+    }
+    if (requireSignature) {
+      y.append(", require-signature: true");
     }
     y.append("}\n");
     y.append("routing:\n");

@@ -3,6 +3,7 @@ package io.llmbroker.bench;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.client.RequestBuilder;
+import io.llmbroker.client.RequestSigner;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +11,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -54,6 +56,11 @@ final class Preloader implements AutoCloseable {
    * @throws IllegalStateException when Kafka refused a request
    */
   void send(Topics topics, Priority priority, String replyTo, String team, int count) {
+    send(topics, priority, replyTo, team, count, Optional.empty());
+  }
+
+  /** As {@link #send(Topics, Priority, String, String, int)}, each request signed by {@code signer} when given. */
+  void send(Topics topics, Priority priority, String replyTo, String team, int count, Optional<RequestSigner> signer) {
     String topic = topics.requests(priority).name();
     AtomicReference<Exception> failure = new AtomicReference<>();
     try (ProgressBar progress = new ProgressBarBuilder().setTaskName("enqueue " + priority.name().toLowerCase())
@@ -64,6 +71,9 @@ final class Preloader implements AutoCloseable {
             .model(BenchWorkers.MODEL).team(team).app("bench").replyTo(replyTo).timeout(TIMEOUT)
             .user("Summarise support ticket #" + i + " in one line.")
             .build().request();
+        if (signer.isPresent()) {
+          request = signer.get().sign(request, topic);
+        }
         producer.send(new ProducerRecord<>(topic, request.getId(), request), (metadata, error) -> {
           if (error != null) {
             failure.compareAndSet(null, error);

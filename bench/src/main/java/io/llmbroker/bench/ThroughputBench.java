@@ -74,13 +74,14 @@ final class ThroughputBench implements Callable<Integer> {
       if (backlogPerClass != null) {
         config = config.withBacklogPerClass(backlogPerClass);
       }
-      run = answer(kafka, topics, config);
+      run = answer(kafka, topics, config, requests);
     }
     options.publish(result(machine, date, broker, enqueueSeconds, run), System.out);
     return 0;
   }
 
-  private Run answer(BenchKafka kafka, Topics topics, BenchWorkers config) throws InterruptedException {
+  /** Starts one worker on {@code topics} and counts its answers to the {@code requests} enqueued there. */
+  static Run answer(BenchKafka kafka, Topics topics, BenchWorkers config, int requests) throws InterruptedException {
     try (ProgressBar progress = new ProgressBarBuilder().setTaskName("answered").setInitialMax(requests)
         .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().continuousUpdate().build();
         ReplyCounter counter = new ReplyCounter(kafka.bootstrapServers(), topics.responses(SERVICE), System::nanoTime,
@@ -100,9 +101,8 @@ final class ThroughputBench implements Callable<Integer> {
 
   private ResultBlock result(Machine machine, ZonedDateTime date, String broker, double enqueueSeconds, Run run) {
     double seconds = run.firstToLastNanos() / 1e9;
-    double rate = seconds > 0 ? (run.answered() - 1) / seconds : 0;
-    long notOk = run.statuses().entrySet().stream().filter(e -> e.getKey() != ResponseStatus.OK)
-        .mapToLong(Map.Entry::getValue).sum();
+    double rate = run.rate();
+    long notOk = run.notOk();
     boolean complete = run.answered() >= requests;
     boolean met = complete && notOk == 0 && rate >= TARGET;
     return new ResultBlock("Sustained throughput of one worker")
@@ -128,6 +128,17 @@ final class ThroughputBench implements Callable<Integer> {
             + (complete ? "" : ", only " + run.answered() + " of " + requests + " answered") + (notOk == 0 ? "" : ", " + notOk + " not OK"));
   }
 
-  private record Run(long answered, long duplicates, Map<ResponseStatus, Long> statuses, long startToFirstNanos,
-      long firstToLastNanos) {}
+  record Run(long answered, long duplicates, Map<ResponseStatus, Long> statuses, long startToFirstNanos,
+      long firstToLastNanos) {
+
+    /** Requests answered per second between the first and the last response. */
+    double rate() {
+      double seconds = firstToLastNanos / 1e9;
+      return seconds > 0 ? (answered - 1) / seconds : 0;
+    }
+
+    long notOk() {
+      return statuses.entrySet().stream().filter(e -> e.getKey() != ResponseStatus.OK).mapToLong(Map.Entry::getValue).sum();
+    }
+  }
 }

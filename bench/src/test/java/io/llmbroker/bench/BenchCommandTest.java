@@ -52,6 +52,20 @@ class BenchCommandTest {
   }
 
   @Test
+  void signaturesBenchAnswersEverySignedRequestWithVerificationRequired() throws Exception {
+    Path out = dir.resolve("signatures.md");
+
+    int exit = bench("signatures", "--requests", "1000", "--markdown-out", out.toString());
+
+    String md = Files.readString(out);
+    assertThat(exit).isZero();
+    assertThat(md).startsWith("### Cost of signature verification\n")
+        .contains("| unsigned: answered, statuses | 1000, {OK=1000} |", "| signed: answered, statuses | 1000, {OK=1000} |",
+            "| throughput with verification | ", "| one verification, one thread | ");
+    assertThat(topicsNamed("bench-signatures-")).isEmpty();
+  }
+
+  @Test
   void capsBenchReportsWhatTheFakeProviderSawInEveryPhaseOfTheChurn() throws Exception {
     Path out = dir.resolve("caps.md");
 

@@ -1,6 +1,8 @@
 package io.llmbroker.worker;
 
+import io.llmbroker.avro.App;
 import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.runtime.apps.AppRegistry;
 import io.llmbroker.runtime.ops.OpsServer;
 import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.runtime.topics.ReplyTopics;
@@ -11,6 +13,7 @@ import io.llmbroker.worker.config.WorkerConfig;
 import io.llmbroker.worker.intake.BrokerContact;
 import io.llmbroker.worker.intake.RequestIntake;
 import io.llmbroker.worker.ops.WorkerMetrics;
+import io.llmbroker.worker.policy.RequestPolicy;
 import io.llmbroker.worker.pipeline.RequestPipeline;
 import io.llmbroker.worker.pipeline.RequestValidator;
 import io.llmbroker.worker.publishing.OutputPublisher;
@@ -26,6 +29,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -75,12 +80,15 @@ public final class WorkerService implements AutoCloseable {
    * after linger.ms, so a quiet worker's latency does not change.
    */
   private static final int BATCH_SIZE = 65_536;
+  private static final Duration REGISTRY_LOAD_TIMEOUT = Duration.ofSeconds(60);
 
   private final WorkerConfig config;
   private final RequestIntake intake;
   private final Thread intakeThread;
   private final CallRouter router;
   private final OutputPublisher publisher;
+  private final AppRegistry apps;
+  private final ExecutorService verifiers;
   private final Admin admin;
   private final BrokerContact contact;
   private final OpsServer ops;
@@ -88,12 +96,15 @@ public final class WorkerService implements AutoCloseable {
   private boolean closed;
 
   private WorkerService(WorkerConfig config, RequestIntake intake, Thread intakeThread, CallRouter router,
-      OutputPublisher publisher, Admin admin, BrokerContact contact, OpsServer ops, WorkerMetrics metrics) {
+      OutputPublisher publisher, AppRegistry apps, ExecutorService verifiers, Admin admin, BrokerContact contact,
+      OpsServer ops, WorkerMetrics metrics) {
     this.config = config;
     this.intake = intake;
     this.intakeThread = intakeThread;
     this.router = router;
     this.publisher = publisher;
+    this.apps = apps;
+    this.verifiers = verifiers;
     this.admin = admin;
     this.contact = contact;
     this.ops = ops;
@@ -101,8 +112,8 @@ public final class WorkerService implements AutoCloseable {
   }
 
   /**
-   * Creates missing topics, starts the consumer thread and the ops server, and returns once
-   * they run.
+   * Creates missing topics, loads the apps registry, starts the consumer thread and the ops
+   * server, and returns once they run.
    *
    * @param env the environment: provider keys are read from it, never logged
    * @throws io.llmbroker.runtime.config.ConfigException when the routing config cannot be served
@@ -125,7 +136,7 @@ public final class WorkerService implements AutoCloseable {
       Admin admin = Admin.create(withClientId(clientProps, workerId + "-admin"));
       opened.add(admin);
       List<Topic<?>> owned = new ArrayList<>(topics.requestTopics());
-      owned.addAll(List.of(topics.usage(), topics.audit(), topics.dlq()));
+      owned.addAll(List.of(topics.usage(), topics.audit(), topics.dlq(), topics.apps()));
       Topics.createMissing(admin, owned, replication);
 
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
@@ -145,8 +156,20 @@ public final class WorkerService implements AutoCloseable {
 
       RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
           config.intake().maxRequestBytes(), router::routeProblem);
+      // Loaded before the intake starts, so a ready worker never serves a request the registry would refuse.
+      AppRegistry apps = AppRegistry.start(clientProps, workerId + "-apps", topics.apps(),
+          serdes.serde(App.class).deserializer(), REGISTRY_LOAD_TIMEOUT);
+      opened.add(apps);
+      RequestPolicy policy = new RequestPolicy(apps, config.intake().requireApp(), config.intake().requireSignature(),
+          config.intake().replayWindow(), clock);
+      ExecutorService verifiers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), runnable -> {
+        Thread thread = new Thread(runnable, "signature-verifier-" + workerId);
+        thread.setDaemon(true);
+        return thread;
+      });
+      opened.add(verifiers::shutdownNow);
       RequestPipeline pipeline = new RequestPipeline(serdes.serde(LlmRequest.class).deserializer(), validator,
-          router, publisher, metrics, clock, workerId);
+          policy, verifiers, router, publisher, metrics, clock, workerId);
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
       opened.add(consumer);
@@ -163,7 +186,7 @@ public final class WorkerService implements AutoCloseable {
       opened.remove(consumer);
       log.info("event=worker_started worker={} group={} ops_port={} topics_prefix=\"{}\"", workerId,
           consumerProperties(clientProps, config).get(ConsumerConfig.GROUP_ID_CONFIG), ops.port(), topics.prefix());
-      return new WorkerService(config, intake, thread, router, publisher, admin, contact, ops, metrics);
+      return new WorkerService(config, intake, thread, router, publisher, apps, verifiers, admin, contact, ops, metrics);
     } catch (RuntimeException e) {
       for (int i = opened.size() - 1; i >= 0; i--) {
         try {
@@ -219,8 +242,10 @@ public final class WorkerService implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     router.close();
+    verifiers.shutdownNow();
     publisher.close(Duration.ofSeconds(10));
     contact.close();
+    apps.close();
     admin.close(Duration.ofSeconds(5));
     ops.close();
     log.info("event=worker_stopped worker={}", config.worker().id());

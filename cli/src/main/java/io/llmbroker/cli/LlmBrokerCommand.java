@@ -1,5 +1,6 @@
 package io.llmbroker.cli;
 
+import io.llmbroker.cli.apps.AppsCommand;
 import io.llmbroker.cli.client.BatchCommand;
 import io.llmbroker.cli.client.SubmitCommand;
 import io.llmbroker.cli.demo.DemoCommand;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
         AuditArchiverCommand.class,
         SubmitCommand.class,
         BatchCommand.class,
+        AppsCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {

@@ -26,6 +26,8 @@ import java.util.Properties;
  * default-timeout: 30s
  * topic-prefix: ""
  * create-reply-topic: true
+ * signing-key-id: k-0123456789abcdef   # sign every request with this app key
+ * signing-key: ${LLM_BROKER_SIGNING_KEY}
  * kafka:                       # passed through to the producer and the reply consumer
  *   security.protocol: SASL_SSL
  *   schema.registry.url: http://registry:8081
@@ -41,6 +43,9 @@ import java.util.Properties;
  * @param topicPrefix prefix of every topic name, empty for none
  * @param createReplyTopic whether the client creates its reply topic when it is missing
  * @param kafka extra Kafka client properties (security, {@code schema.registry.url}, tuning)
+ * @param signingKeyId the app key id requests are signed with; null to send them unsigned
+ * @param signingKey the matching Ed25519 private key, base64 PKCS#8 as {@code llm-broker apps}
+ *     prints it; never shown by {@link #toString()} nor in exceptions
  */
 public record ClientConfig(
     String bootstrapServers,
@@ -50,7 +55,9 @@ public record ClientConfig(
     Duration defaultTimeout,
     String topicPrefix,
     Boolean createReplyTopic,
-    Map<String, String> kafka) {
+    Map<String, String> kafka,
+    String signingKeyId,
+    String signingKey) {
 
   /** The timeout used when the config names none. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
@@ -72,30 +79,64 @@ public record ClientConfig(
     new Topics(topicPrefix, Optional.empty());
     createReplyTopic = createReplyTopic == null || createReplyTopic;
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
+    if ((signingKeyId == null) != (signingKey == null)) {
+      throw new IllegalArgumentException("signing-key-id and signing-key go together: signing-key-id '" + signingKeyId
+          + "', signing-key " + (signingKey == null ? "absent" : "present"));
+    }
+    if (signingKey != null) {
+      try {
+        RequestSigner.of(signingKeyId, signingKey);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("signing-key: " + e.getMessage() + " (value not shown)");
+      }
+    }
+  }
+
+  /** The signer of every request this client sends, when a signing key is configured. */
+  public Optional<RequestSigner> signer() {
+    return signingKey == null ? Optional.empty() : Optional.of(RequestSigner.of(signingKeyId, signingKey));
+  }
+
+  /** This config signing every request with {@code key} (base64 PKCS#8) as {@code keyId}. */
+  public ClientConfig withSigning(String keyId, String key) {
+    return new ClientConfig(bootstrapServers, service, team, app, defaultTimeout, topicPrefix, createReplyTopic, kafka,
+        keyId, key);
+  }
+
+  @Override
+  public String toString() {
+    return "ClientConfig[bootstrapServers=" + bootstrapServers + ", service=" + service + ", team=" + team + ", app=" + app
+        + ", defaultTimeout=" + defaultTimeout + ", topicPrefix=" + topicPrefix + ", createReplyTopic=" + createReplyTopic
+        + ", kafka=" + kafka.keySet() + ", signingKeyId=" + signingKeyId + ", signingKey=" + (signingKey == null ? null : "***")
+        + "]";
   }
 
   /** A config with defaults for everything but the address and the service name. */
   public static ClientConfig of(String bootstrapServers, String service) {
-    return new ClientConfig(bootstrapServers, service, null, null, null, "", true, Map.of());
+    return new ClientConfig(bootstrapServers, service, null, null, null, "", true, Map.of(), null, null);
   }
 
   public ClientConfig withService(String newService) {
-    return new ClientConfig(bootstrapServers, newService, team, app, defaultTimeout, topicPrefix, createReplyTopic, kafka);
+    return new ClientConfig(bootstrapServers, newService, team, app, defaultTimeout, topicPrefix, createReplyTopic, kafka,
+        signingKeyId, signingKey);
   }
 
   public ClientConfig withDefaultTimeout(Duration timeout) {
-    return new ClientConfig(bootstrapServers, service, team, app, timeout, topicPrefix, createReplyTopic, kafka);
+    return new ClientConfig(bootstrapServers, service, team, app, timeout, topicPrefix, createReplyTopic, kafka,
+        signingKeyId, signingKey);
   }
 
   public ClientConfig withTopicPrefix(String prefix) {
-    return new ClientConfig(bootstrapServers, service, team, app, defaultTimeout, prefix, createReplyTopic, kafka);
+    return new ClientConfig(bootstrapServers, service, team, app, defaultTimeout, prefix, createReplyTopic, kafka,
+        signingKeyId, signingKey);
   }
 
   /** This config with {@code extra} Kafka properties added (they win over existing ones). */
   public ClientConfig withKafka(Map<String, String> extra) {
     Map<String, String> merged = new LinkedHashMap<>(kafka);
     merged.putAll(extra);
-    return new ClientConfig(bootstrapServers, service, team, app, defaultTimeout, topicPrefix, createReplyTopic, merged);
+    return new ClientConfig(bootstrapServers, service, team, app, defaultTimeout, topicPrefix, createReplyTopic, merged,
+        signingKeyId, signingKey);
   }
 
   /** The Kafka client properties: {@link #kafka()} plus the bootstrap address. A new mutable map. */

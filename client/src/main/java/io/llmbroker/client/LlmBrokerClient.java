@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -69,6 +70,7 @@ public final class LlmBrokerClient implements AutoCloseable {
   private final Executor callbacks;
   private final ExecutorService ownedCallbacks;
   private final Queue<EarlySend> early = new ConcurrentLinkedQueue<>();
+  private final Optional<RequestSigner> signer;
   private volatile boolean closed;
 
   private LlmBrokerClient(ClientConfig config, Clock clock, Executor callbacks, ExecutorService ownedCallbacks) {
@@ -77,6 +79,7 @@ public final class LlmBrokerClient implements AutoCloseable {
     this.callbacks = callbacks;
     this.ownedCallbacks = ownedCallbacks;
     this.topics = config.topics();
+    this.signer = config.signer();
     Map<String, Object> kafkaProps = config.kafkaProperties();
     AvroSerdes serdes = AvroSerdes.fromConfig(kafkaProps);
     Map<String, Object> producerProps = new HashMap<>(kafkaProps);
@@ -202,7 +205,9 @@ public final class LlmBrokerClient implements AutoCloseable {
 
   private void send(BrokerRequest request) {
     String id = request.id();
-    ProducerRecord<String, LlmRequest> record = new ProducerRecord<>(topics.requests(request.priority()).name(), id, request.request());
+    String topic = topics.requests(request.priority()).name();
+    LlmRequest value = signer.map(s -> s.sign(request.request(), topic)).orElse(request.request());
+    ProducerRecord<String, LlmRequest> record = new ProducerRecord<>(topic, id, value);
     try {
       producer.send(record, (metadata, error) -> {
         if (error != null) {

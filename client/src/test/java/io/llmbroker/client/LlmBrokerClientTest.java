@@ -125,7 +125,7 @@ class LlmBrokerClientTest {
     // Without its reply topic the client cannot be ready, so the first request must wait to be sent.
     LlmBrokerClient client = LlmBrokerClient.create(new ClientConfig(kafka.bootstrapServers(), service, null, null,
         Duration.ofSeconds(60), topics.prefix(), false,
-        Map.of(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, BlockingSends.class.getName())));
+        Map.of(ProducerConfig.INTERCEPTOR_CLASSES_CONFIG, BlockingSends.class.getName()), null, null));
     toClose.add(0, BlockingSends::release);
     toClose.add(client);
     CompletableFuture<LlmResponse> early = client.request().id("early-1").model("fast").team("t").app("a").user("early").submit();

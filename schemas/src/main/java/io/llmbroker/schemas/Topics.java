@@ -1,5 +1,6 @@
 package io.llmbroker.schemas;
 
+import io.llmbroker.avro.App;
 import io.llmbroker.avro.AuditRecord;
 import io.llmbroker.avro.CostRollup;
 import io.llmbroker.avro.LlmRequest;
@@ -109,10 +110,15 @@ public final class Topics {
         Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
   }
 
+  /** The apps registry: one record per app, keyed by app id. */
+  public Topic<App> apps() {
+    return topic("llm.apps", App.class, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+  }
+
   /** Every topic that exists independently of the services using it (reply topics excluded). */
   public List<Topic<?>> all() {
     List<Topic<?>> all = new ArrayList<>(requestTopics());
-    all.addAll(List.of(usage(), audit(), dlq(), costRollups()));
+    all.addAll(List.of(usage(), audit(), dlq(), costRollups(), apps()));
     return all;
   }
 

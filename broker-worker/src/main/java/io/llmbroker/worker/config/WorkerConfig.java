@@ -32,6 +32,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *   drain-timeout: 30s
  *   commit-interval: 100ms
  *   broker-unreachable-after: 15s
+ *   require-app: false       # refuse apps not in llm.apps even while the registry is empty
+ *   require-signature: false # refuse requests not signed by a key of their app
+ *   replay-window: 15m       # a signed request's created_at must be this close to the worker's clock
  * routing: ...           # see RoutingConfig
  * publishing: {max-attempts: 5, reply-compression: none, record-compression: zstd}
  * </pre>
@@ -49,7 +52,7 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
     topics = topics == null ? TopicSettings.defaults() : topics;
     ops = OpsSettings.withDefaultPort(ops, 8081);
-    intake = intake == null ? new Intake(null, null, null, null, null, null) : intake;
+    intake = intake == null ? new Intake(null, null, null, null, null, null, null, null, null) : intake;
     String bootstrap = kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
     if (bootstrap == null || bootstrap.isBlank()) {
       throw new IllegalArgumentException("kafka." + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG
@@ -110,9 +113,13 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
    *     it moves, at most this often
    * @param brokerUnreachableAfter {@code /health/ready} answers 503 once the Kafka cluster has
    *     not answered for this long
+   * @param requireApp refuse requests of apps not in the registry even while it is empty
+   * @param requireSignature refuse requests not signed by a key of their app
+   * @param replayWindow how far a signed request's created_at may be from the worker's clock
    */
   public record Intake(Pattern replyToAllow, Integer maxRequestBytes, Integer backlogPerClass, Duration drainTimeout,
-      Duration commitInterval, Duration brokerUnreachableAfter) {
+      Duration commitInterval, Duration brokerUnreachableAfter, Boolean requireApp, Boolean requireSignature,
+      Duration replayWindow) {
     public Intake {
       replyToAllow = replyToAllow == null ? Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*") : replyToAllow;
       maxRequestBytes = maxRequestBytes == null ? 1_000_000 : maxRequestBytes;
@@ -120,6 +127,9 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
       drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
       commitInterval = commitInterval == null ? Duration.ofMillis(100) : commitInterval;
       brokerUnreachableAfter = brokerUnreachableAfter == null ? Duration.ofSeconds(15) : brokerUnreachableAfter;
+      requireApp = requireApp != null && requireApp;
+      requireSignature = requireSignature != null && requireSignature;
+      replayWindow = replayWindow == null ? Duration.ofMinutes(15) : replayWindow;
       if (maxRequestBytes < 1) {
         throw new IllegalArgumentException("max-request-bytes must be >= 1: " + maxRequestBytes);
       }
@@ -131,6 +141,9 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
       }
       if (commitInterval.isZero() || commitInterval.isNegative()) {
         throw new IllegalArgumentException("commit-interval must be positive: " + commitInterval);
+      }
+      if (replayWindow.isZero() || replayWindow.isNegative()) {
+        throw new IllegalArgumentException("replay-window must be positive: " + replayWindow);
       }
       if (brokerUnreachableAfter.compareTo(Duration.ofSeconds(1)) < 0) {
         throw new IllegalArgumentException("broker-unreachable-after must be >= 1s: " + brokerUnreachableAfter);

@@ -11,6 +11,7 @@ import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.worker.intake.RecordHandler;
 import io.llmbroker.worker.intake.RecordWork;
 import io.llmbroker.worker.ops.WorkerMetrics;
+import io.llmbroker.worker.policy.RequestPolicy;
 import io.llmbroker.worker.publishing.OutputPublisher;
 import io.llmbroker.worker.routing.CallOutcome;
 import io.llmbroker.worker.routing.CallRouter;
@@ -21,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -35,6 +37,9 @@ import org.slf4j.event.Level;
  *   <li>decode: undecodable bytes go to the DLQ as they are (a schema registry that cannot be
  *       reached is retried with backoff instead: the bytes may be fine);
  *   <li>validate: a refused request is answered INVALID (CALLER_FAULT), no provider call;
+ *   <li>policy: the app's identity and policy; a refused request is answered REJECTED, no provider call.
+ *       A signature is verified on the {@code verifiers} executor: an Ed25519 verification takes the
+ *       JDK about a millisecond, too long for the intake thread;
  *   <li>deadline at intake, then again just before dispatch: EXPIRED, no provider call;
  *   <li>route: the router queues the call by priority and runs it to its outcome;
  *   <li>publish the response, the usage event (when a provider was called) and the audit record.
@@ -52,6 +57,8 @@ public final class RequestPipeline implements RecordHandler {
 
   private final Deserializer<LlmRequest> decoder;
   private final RequestValidator validator;
+  private final RequestPolicy policy;
+  private final Executor verifiers;
   private final CallRouter router;
   private final OutputPublisher publisher;
   private final WorkerMetrics metrics;
@@ -60,10 +67,12 @@ public final class RequestPipeline implements RecordHandler {
   // One line per bad-record kind per interval: a flood of bad input is counted by the metrics, not logged line by line.
   private final LogLimiter logLimit = LogLimiter.perDefaultInterval();
 
-  public RequestPipeline(Deserializer<LlmRequest> decoder, RequestValidator validator, CallRouter router,
-      OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
+  public RequestPipeline(Deserializer<LlmRequest> decoder, RequestValidator validator, RequestPolicy policy,
+      Executor verifiers, CallRouter router, OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
     this.decoder = decoder;
     this.validator = validator;
+    this.policy = policy;
+    this.verifiers = verifiers;
     this.router = router;
     this.publisher = publisher;
     this.metrics = metrics;
@@ -127,14 +136,44 @@ public final class RequestPipeline implements RecordHandler {
     return decoder.deserialize(record.topic(), record.value());
   }
 
-  private void serve(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context context) {
-    LlmRequest request = context.request();
-    Optional<String> problem = validator.problem(request, record.value().length);
+  private void serve(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context received) {
+    Optional<String> problem = validator.problem(received.request(), record.value().length);
     if (problem.isPresent()) {
-      work.publish(finish(record, context, Outputs.refused(context, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT,
+      work.publish(finish(record, received, Outputs.refused(received, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT,
           problem.get(), clock.millis())));
       return;
     }
+    if (received.request().getSignature() == null) {
+      decided(work, record, received, policy.check(received.request(), record.topic(), received.priority()));
+      return;
+    }
+    // A signature costs CPU to verify: on the verifiers, off the poll thread. A withdraw meanwhile wins.
+    CompletableFuture.supplyAsync(() -> policy.check(received.request(), record.topic(), received.priority()), verifiers)
+        .whenComplete((verdict, error) -> {
+          if (work.done.isDone()) {
+            return;
+          }
+          if (error != null) {
+            work.publish(deadLetter(record, error));
+            return;
+          }
+          try {
+            decided(work, record, received, verdict);
+          } catch (RuntimeException e) {
+            work.publish(deadLetter(record, e));
+          }
+        });
+  }
+
+  private void decided(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context received,
+      RequestPolicy.Verdict verdict) {
+    if (verdict instanceof RequestPolicy.Refuse refuse) {
+      work.publish(finish(record, received, Outputs.refused(received, ResponseStatus.REJECTED, refuse.errorClass(),
+          refuse.reason(), clock.millis())));
+      return;
+    }
+    LlmRequest request = ((RequestPolicy.Admit) verdict).request();
+    Outputs.Context context = new Outputs.Context(request, received.priority(), received.receivedAt(), received.worker());
     long deadline = request.getDeadline() == null ? Long.MAX_VALUE : request.getDeadline();
     if (context.receivedAt() >= deadline) {
       work.publish(finish(record, context, expired(context, "deadline passed before the worker read the request")));

@@ -27,7 +27,7 @@ public final class ClientOptions {
    *
    * @throws io.llmbroker.runtime.config.ConfigException when the properties file cannot be read
    */
-  ClientConfig clientConfig(String service, Map<String, String> env) {
+  public ClientConfig clientConfig(String service, Map<String, String> env) {
     Map<String, String> kafka = new LinkedHashMap<>(readProperties());
     String fromFile = kafka.remove("bootstrap.servers");
     String bootstrap = bootstrapServer != null ? bootstrapServer

@@ -5,6 +5,7 @@ import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.client.BrokerRequest;
 import io.llmbroker.client.ClientConfig;
 import io.llmbroker.client.RequestBuilder;
+import io.llmbroker.client.RequestSigner;
 import io.llmbroker.runtime.topics.ReplyTopics;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.serde.AvroSerdes;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -61,6 +63,7 @@ public final class BatchSubmitter implements AutoCloseable {
   private static final Duration MANIFEST_EVERY = Duration.ofSeconds(1);
 
   private final ClientConfig config;
+  private final Optional<RequestSigner> signer;
   private final BatchOptions options;
   private final Clock clock;
   private final BatchStore store;
@@ -77,6 +80,7 @@ public final class BatchSubmitter implements AutoCloseable {
 
   private BatchSubmitter(ClientConfig config, BatchOptions options, Clock clock) {
     this.config = config;
+    this.signer = config.signer();
     this.options = options;
     this.clock = clock;
     this.store = new BatchStore(options.stateDir(), options.batchId());
@@ -250,8 +254,9 @@ public final class BatchSubmitter implements AutoCloseable {
   }
 
   private void send(long line, BrokerRequest request) {
-    ProducerRecord<String, LlmRequest> record =
-        new ProducerRecord<>(config.topics().requests(request.priority()).name(), request.id(), request.request());
+    String topic = config.topics().requests(request.priority()).name();
+    LlmRequest value = signer.map(s -> s.sign(request.request(), topic)).orElse(request.request());
+    ProducerRecord<String, LlmRequest> record = new ProducerRecord<>(topic, request.id(), value);
     producer.send(record, (metadata, error) -> {
       if (error == null) {
         watermark.ack(line);
