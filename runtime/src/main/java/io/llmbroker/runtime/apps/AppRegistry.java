@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,6 +38,7 @@ public final class AppRegistry implements AppLookup, AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(AppRegistry.class);
   private static final Duration POLL = Duration.ofMillis(200);
+  private static final Duration TOPIC_APPEARS_WITHIN = Duration.ofSeconds(5);
 
   private final String topic;
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -101,9 +103,15 @@ public final class AppRegistry implements AppLookup, AutoCloseable {
 
   private void catchUp(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
+    // A topic created a moment ago (a worker's first start) may not be in every broker's metadata yet.
+    long appearBy = System.nanoTime() + Math.min(timeout.toNanos(), TOPIC_APPEARS_WITHIN.toNanos());
     List<PartitionInfo> partitions = consumer.partitionsFor(topic, timeout);
-    if (partitions == null || partitions.isEmpty()) {
-      throw new IllegalStateException("apps registry topic " + topic + " does not exist");
+    while (partitions == null || partitions.isEmpty()) {
+      if (System.nanoTime() > appearBy) {
+        throw new IllegalStateException("apps registry topic " + topic + " does not exist");
+      }
+      LockSupport.parkNanos(POLL.toNanos());
+      partitions = consumer.partitionsFor(topic, timeout);
     }
     List<TopicPartition> assigned = partitions.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
     consumer.assign(assigned);
