@@ -1,6 +1,7 @@
 package io.llmbroker.worker.intake;
 
 import io.llmbroker.avro.Priority;
+import io.llmbroker.runtime.logging.LogLimiter;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.worker.config.WorkerConfig;
@@ -38,6 +39,7 @@ import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The consumer loop: polls the three request topics, hands every record to a
@@ -64,6 +66,8 @@ import org.slf4j.LoggerFactory;
 public final class RequestIntake implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(RequestIntake.class);
+  // Commits run every commit-interval: a rebalance refuses each of them, one line per interval is enough.
+  private final LogLimiter logLimit = LogLimiter.perDefaultInterval();
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
@@ -279,7 +283,8 @@ public final class RequestIntake implements Runnable {
       } else if (FatalErrors.isFatal(error)) {
         fatal = error instanceof RuntimeException r ? r : new KafkaException(error);
       } else {
-        log.warn("event=commit_failed error={} message=\"{}\"", error.getClass().getSimpleName(), error.getMessage());
+        logLimit.log(log, Level.WARN, "commit_failed_" + error.getClass().getSimpleName(),
+            "event=commit_failed error={} message=\"{}\"", error.getClass().getSimpleName(), error.getMessage());
       }
     });
     return true;
@@ -326,7 +331,8 @@ public final class RequestIntake implements Runnable {
       if (FatalErrors.isFatal(e)) {
         throw e;
       }
-      log.warn("event=commit_failed error={} message=\"{}\"", e.getClass().getSimpleName(), e.getMessage());
+      logLimit.log(log, Level.WARN, "commit_failed_" + e.getClass().getSimpleName(),
+          "event=commit_failed error={} message=\"{}\"", e.getClass().getSimpleName(), e.getMessage());
       return !(e instanceof RebalanceInProgressException);
     }
   }
