@@ -24,6 +24,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -48,7 +51,8 @@ import org.slf4j.event.Level;
  * written. A record that breaks the pipeline itself goes to the DLQ, so no input stops the worker.
  *
  * <p>Thread-safe; {@link #handle} only starts the work, which the intake may withdraw while no
- * provider call of it is in progress and none of its outputs is on its way.
+ * provider call of it is in progress and none of its outputs is on its way. A withdrawn record
+ * makes no router call and publishes nothing, whichever thread its next step runs on.
  */
 public final class RequestPipeline implements RecordHandler {
 
@@ -64,11 +68,21 @@ public final class RequestPipeline implements RecordHandler {
   private final WorkerMetrics metrics;
   private final Clock clock;
   private final String workerId;
+  private final Function<Duration, Executor> later;
   // One line per bad-record kind per interval: a flood of bad input is counted by the metrics, not logged line by line.
   private final LogLimiter logLimit = LogLimiter.perDefaultInterval();
 
   public RequestPipeline(Deserializer<LlmRequest> decoder, RequestValidator validator, RequestPolicy policy,
       Executor verifiers, CallRouter router, OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
+    this(decoder, validator, policy, verifiers, router, publisher, metrics, clock, workerId,
+        delay -> CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS));
+  }
+
+  /** As above; {@code later} gives the executor that runs a decode retry after the given backoff. */
+  RequestPipeline(Deserializer<LlmRequest> decoder, RequestValidator validator, RequestPolicy policy,
+      Executor verifiers, CallRouter router, OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId,
+      Function<Duration, Executor> later) {
+    this.later = later;
     this.decoder = decoder;
     this.validator = validator;
     this.policy = policy;
@@ -82,14 +96,14 @@ public final class RequestPipeline implements RecordHandler {
 
   @Override
   public RecordWork handle(ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt) {
-    Handling work = new Handling();
+    Handling work = new Handling(record);
     start(work, record, priority, receivedAt, 1);
     return work;
   }
 
   private void start(Handling work, ConsumerRecord<byte[], byte[]> record, Priority priority, long receivedAt,
       int attempt) {
-    if (work.done.isDone()) {
+    if (work.withdrawn()) {
       return;
     }
     LlmRequest request;
@@ -103,19 +117,16 @@ public final class RequestPipeline implements RecordHandler {
         logLimit.log(log, Level.WARN, "decode_retry",
             "event=decode_retry topic={} partition={} offset={} attempt={} backoff_ms={} message=\"{}\"",
             record.topic(), record.partition(), record.offset(), attempt, backoff.toMillis(), e.getMessage());
-        CompletableFuture.delayedExecutor(backoff.toMillis(), TimeUnit.MILLISECONDS)
-            .execute(() -> start(work, record, priority, receivedAt, attempt + 1));
+        later.apply(backoff).execute(() -> start(work, record, priority, receivedAt, attempt + 1));
         return;
       }
-      work.publish(deadLetter(record, e));
+      work.publish(() -> deadLetter(record, e));
       return;
     }
     try {
       serve(work, record, new Outputs.Context(request, priority, receivedAt, workerId));
     } catch (RuntimeException e) {
-      log.error("event=pipeline_failed topic={} partition={} offset={} error={}",
-          record.topic(), record.partition(), record.offset(), e.toString(), e);
-      work.publish(deadLetter(record, e));
+      work.failed(e);
     }
   }
 
@@ -139,8 +150,8 @@ public final class RequestPipeline implements RecordHandler {
   private void serve(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context received) {
     Optional<String> problem = validator.problem(received.request(), record.value().length);
     if (problem.isPresent()) {
-      work.publish(finish(record, received, Outputs.refused(received, ResponseStatus.INVALID, ErrorClass.CALLER_FAULT,
-          problem.get(), clock.millis())));
+      work.publish(() -> finish(record, received, Outputs.refused(received, ResponseStatus.INVALID,
+          ErrorClass.CALLER_FAULT, problem.get(), clock.millis())));
       return;
     }
     if (received.request().getSignature() == null) {
@@ -150,17 +161,14 @@ public final class RequestPipeline implements RecordHandler {
     // A signature costs CPU to verify: on the verifiers, off the poll thread. A withdraw meanwhile wins.
     CompletableFuture.supplyAsync(() -> policy.check(received.request(), record.topic(), received.priority()), verifiers)
         .whenComplete((verdict, error) -> {
-          if (work.done.isDone()) {
-            return;
-          }
           if (error != null) {
-            work.publish(deadLetter(record, error));
+            work.publish(() -> deadLetter(record, error));
             return;
           }
           try {
             decided(work, record, received, verdict);
           } catch (RuntimeException e) {
-            work.publish(deadLetter(record, e));
+            work.failed(e);
           }
         });
   }
@@ -168,82 +176,116 @@ public final class RequestPipeline implements RecordHandler {
   private void decided(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context received,
       RequestPolicy.Verdict verdict) {
     if (verdict instanceof RequestPolicy.Refuse refuse) {
-      work.publish(finish(record, received, Outputs.refused(received, ResponseStatus.REJECTED, refuse.errorClass(),
-          refuse.reason(), clock.millis())));
+      work.publish(() -> finish(record, received, Outputs.refused(received, ResponseStatus.REJECTED,
+          refuse.errorClass(), refuse.reason(), clock.millis())));
       return;
     }
     LlmRequest request = ((RequestPolicy.Admit) verdict).request();
     Outputs.Context context = new Outputs.Context(request, received.priority(), received.receivedAt(), received.worker());
     long deadline = request.getDeadline() == null ? Long.MAX_VALUE : request.getDeadline();
     if (context.receivedAt() >= deadline) {
-      work.publish(finish(record, context, expired(context, "deadline passed before the worker read the request")));
+      work.publish(() -> finish(record, context, expired(context, "deadline passed before the worker read the request")));
       return;
     }
     if (clock.millis() >= deadline) {
-      work.publish(finish(record, context, expired(context, "deadline passed before dispatch")));
+      work.publish(() -> finish(record, context, expired(context, "deadline passed before dispatch")));
       return;
     }
-    metrics.inFlight().incrementAndGet();
-    CompletableFuture<CallOutcome> call;
-    try {
-      call = router.call(request, context.priority(), deadline);
-    } catch (RuntimeException e) {
-      call = CompletableFuture.failedFuture(e);
-    }
-    CompletableFuture<CallOutcome> routed = call;
-    work.routing(routed);
-    routed.whenComplete((outcome, error) -> {
+    Optional<CompletableFuture<CallOutcome>> call = work.route(() -> {
+      metrics.inFlight().incrementAndGet();
+      return router.call(request, context.priority(), deadline);
+    });
+    call.ifPresent(routed -> routed.whenComplete((outcome, error) -> {
       metrics.inFlight().decrementAndGet();
       if (routed.isCancelled()) {
         // Withdrawn: no outputs; the partition's next owner serves the request.
-        work.done.cancel(false);
+        work.handedBack();
       } else {
-        CompletableFuture<Void> outputs;
-        try {
-          outputs = finish(record, context, outputsOf(context, outcome, error, deadline));
-        } catch (RuntimeException e) {
-          outputs = CompletableFuture.failedFuture(e);
-        }
-        work.publish(outputs);
+        work.publish(() -> finish(record, context, outputsOf(context, outcome, error, deadline)));
       }
-    });
+    }));
   }
 
   /**
-   * One record's work. Withdrawable while it waits for a decode retry or sits with the router
-   * without a provider call in progress; not once its outputs are being published.
+   * One record's work: a small state machine in which exactly one of withdraw, route and publish
+   * wins each step, by compare-and-set. WAITING (decode retry, verification) goes to ROUTING
+   * while the request is handed to the router, then ROUTED while the router holds it, and ends
+   * PUBLISHING or WITHDRAWN. Withdrawable while WAITING, and while ROUTED when the router can
+   * withdraw the call; the hand-over to the router (it does not wait) and publishing are left to finish.
    */
   private final class Handling implements RecordWork {
-    private final CompletableFuture<Void> done = new CompletableFuture<>();
-    private volatile CompletableFuture<CallOutcome> routed;
-    private volatile boolean publishing;
+    private enum Step { WAITING, ROUTING, ROUTED, PUBLISHING, WITHDRAWN }
 
-    Handling() {
-      // Cancelling the record's work hands the request back to the router: no further provider call, no outputs.
+    private final ConsumerRecord<byte[], byte[]> record;
+    private final AtomicReference<Step> step = new AtomicReference<>(Step.WAITING);
+    private final CompletableFuture<Void> done = new CompletableFuture<>();
+    // Written before the step turns ROUTED, read only once it is.
+    private volatile CompletableFuture<CallOutcome> call;
+
+    Handling(ConsumerRecord<byte[], byte[]> record) {
+      this.record = record;
+      // Work abandoned by the intake (done cancelled) goes no further and cancels its call: no further provider call.
       done.whenComplete((ok, error) -> {
-        CompletableFuture<CallOutcome> call = routed;
-        if (done.isCancelled() && call != null) {
+        if (done.isCancelled() && step.getAndSet(Step.WITHDRAWN) == Step.ROUTED) {
           call.cancel(false);
         }
       });
     }
 
-    void routing(CompletableFuture<CallOutcome> call) {
-      routed = call;
-      if (done.isCancelled()) {
-        call.cancel(false);
-      }
+    boolean withdrawn() {
+      return step.get() == Step.WITHDRAWN;
     }
 
-    void publish(CompletableFuture<Void> outputs) {
-      publishing = true;
-      outputs.whenComplete((ok, error) -> {
+    /** Makes the router call unless the work was withdrawn first; the call, or empty when withdrawn. */
+    Optional<CompletableFuture<CallOutcome>> route(Supplier<CompletableFuture<CallOutcome>> routerCall) {
+      if (!step.compareAndSet(Step.WAITING, Step.ROUTING)) {
+        return Optional.empty();
+      }
+      CompletableFuture<CallOutcome> routed;
+      try {
+        routed = routerCall.get();
+      } catch (RuntimeException e) {
+        routed = CompletableFuture.failedFuture(e);
+      }
+      call = routed;
+      if (!step.compareAndSet(Step.ROUTING, Step.ROUTED)) {
+        // Abandoned while being handed over.
+        routed.cancel(false);
+      }
+      return Optional.of(routed);
+    }
+
+    /** Publishes what {@code outputs} sends unless the work was withdrawn first; a failure to start goes to the DLQ. */
+    void publish(Supplier<CompletableFuture<Void>> outputs) {
+      Step from = step.get();
+      if ((from != Step.WAITING && from != Step.ROUTED) || !step.compareAndSet(from, Step.PUBLISHING)) {
+        return;
+      }
+      CompletableFuture<Void> sent;
+      try {
+        sent = outputs.get();
+      } catch (RuntimeException e) {
+        pipelineFailed(e);
+        sent = deadLetter(record, e);
+      }
+      sent.whenComplete((ok, error) -> {
         if (error == null) {
           done.complete(null);
         } else {
           done.completeExceptionally(error);
         }
       });
+    }
+
+    /** The pipeline broke before any output: the record goes to the DLQ, so no input stops the worker. */
+    void failed(RuntimeException e) {
+      pipelineFailed(e);
+      publish(() -> deadLetter(record, e));
+    }
+
+    /** The router handed the request back (its call was cancelled). */
+    void handedBack() {
+      done.cancel(false);
     }
 
     @Override
@@ -253,14 +295,19 @@ public final class RequestPipeline implements RecordHandler {
 
     @Override
     public boolean withdraw() {
-      if (publishing) {
-        return false;
+      if (step.compareAndSet(Step.WAITING, Step.WITHDRAWN)) {
+        return done.cancel(false);
       }
-      CompletableFuture<CallOutcome> call = routed;
-      if (call != null && !router.withdraw(call)) {
-        return false;
+      Step now = step.get();
+      if (now == Step.ROUTED && router.withdraw(call)) {
+        return done.cancel(false);
       }
-      return done.cancel(false);
+      return now == Step.WITHDRAWN && done.isCancelled();
+    }
+
+    private void pipelineFailed(RuntimeException e) {
+      log.error("event=pipeline_failed topic={} partition={} offset={} error={}",
+          record.topic(), record.partition(), record.offset(), e.toString(), e);
     }
   }
 
