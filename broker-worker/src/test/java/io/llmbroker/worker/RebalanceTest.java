@@ -28,7 +28,6 @@ import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -84,9 +83,9 @@ class RebalanceTest {
     }, "joining-member");
     poller.start();
     await("a rebalance under way", WAIT, () -> groupState() == GroupState.PREPARING_REBALANCE);
-    // Two heartbeat intervals: the worker learns of the rebalance from a heartbeat and joins it at
-    // its next poll; nothing outside its consumer shows when it has.
-    Awaitility.await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).until(() -> true);
+    // The group refuses the worker's next commit once the rebalance began; the worker then joins
+    // it at its next poll.
+    await("the worker told of the rebalance", WAIT, () -> worker.metrics().commitFailureCount() > 0);
 
     worker.close();
 

@@ -66,8 +66,6 @@ import org.slf4j.event.Level;
 public final class RequestIntake implements Runnable {
 
   private static final Logger log = LoggerFactory.getLogger(RequestIntake.class);
-  // Commits run every commit-interval: a rebalance refuses each of them, one line per interval is enough.
-  private final LogLimiter logLimit = LogLimiter.perDefaultInterval();
   private static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
   private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration ERROR_BACKOFF = Duration.ofSeconds(1);
@@ -78,6 +76,8 @@ public final class RequestIntake implements Runnable {
   private final RecordHandler handler;
   private final BiConsumer<Set<Integer>, Integer> assignmentListener;
   private final WorkerMetrics metrics;
+  // Commits run every commit-interval: a rebalance refuses each of them, one line per interval is enough.
+  private final LogLimiter logLimit = LogLimiter.perDefaultInterval();
   private final Clock clock;
   private final Duration commitInterval;
 
@@ -283,8 +283,7 @@ public final class RequestIntake implements Runnable {
       } else if (FatalErrors.isFatal(error)) {
         fatal = error instanceof RuntimeException r ? r : new KafkaException(error);
       } else {
-        logLimit.log(log, Level.WARN, "commit_failed_" + error.getClass().getSimpleName(),
-            "event=commit_failed error={} message=\"{}\"", error.getClass().getSimpleName(), error.getMessage());
+        commitFailed(error);
       }
     });
     return true;
@@ -331,10 +330,15 @@ public final class RequestIntake implements Runnable {
       if (FatalErrors.isFatal(e)) {
         throw e;
       }
-      logLimit.log(log, Level.WARN, "commit_failed_" + e.getClass().getSimpleName(),
-          "event=commit_failed error={} message=\"{}\"", e.getClass().getSimpleName(), e.getMessage());
+      commitFailed(e);
       return !(e instanceof RebalanceInProgressException);
     }
+  }
+
+  private void commitFailed(Exception error) {
+    metrics.commitFailed();
+    logLimit.log(log, Level.WARN, "commit_failed_" + error.getClass().getSimpleName(),
+        "event=commit_failed error={} message=\"{}\"", error.getClass().getSimpleName(), error.getMessage());
   }
 
   private void throwIfFatal() {

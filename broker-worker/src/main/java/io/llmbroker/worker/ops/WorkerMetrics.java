@@ -31,6 +31,7 @@ public final class WorkerMetrics {
   private final Counter deadLetters;
   private final Counter publishFailures;
   private final Counter decodeRetries;
+  private final Counter commitFailures;
 
   public WorkerMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -60,6 +61,8 @@ public final class WorkerMetrics {
         .description("Records that could not be read, sent to the DLQ").register(registry);
     decodeRetries = Counter.builder("llm_broker_worker_decode_retries")
         .description("Requests read again later because the schema registry could not be reached").register(registry);
+    commitFailures = Counter.builder("llm_broker_worker_commit_failures")
+        .description("Offset commits the group refused or that failed, e.g. during a rebalance (retried)").register(registry);
     publishFailures = Counter.builder("llm_broker_worker_publish_failures")
         .description("Outputs the producer could not deliver (retried when retriable)").register(registry);
   }
@@ -106,6 +109,14 @@ public final class WorkerMetrics {
 
   public double decodeRetryCount() {
     return decodeRetries.count();
+  }
+
+  public void commitFailed() {
+    commitFailures.increment();
+  }
+
+  public double commitFailureCount() {
+    return commitFailures.count();
   }
 
   public void publishFailed() {
