@@ -2,6 +2,7 @@ package io.llmbroker.worker;
 
 import io.llmbroker.avro.App;
 import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.runtime.apps.AppEntry;
 import io.llmbroker.runtime.apps.AppRegistry;
 import io.llmbroker.runtime.ops.OpsServer;
 import io.llmbroker.runtime.retry.Backoff;
@@ -150,16 +151,20 @@ public final class WorkerService implements AutoCloseable {
           publishing.replyCompression()), new ByteArraySerializer(), new ByteArraySerializer());
       KafkaProducer<byte[], byte[]> records = new KafkaProducer<>(producerProperties(clientProps, workerId + "-records", 5,
           publishing.recordCompression()), new ByteArraySerializer(), new ByteArraySerializer());
-      OutputPublisher publisher = new OutputPublisher(replies, records, topics, serdes,
-          new ReplyTopics(admin, Optional.of(replication)), PUBLISH_BACKOFF, publishing.maxAttempts(), metrics);
+      ReplyTopics replyTopics = new ReplyTopics(admin, Optional.of(replication), topics.responsesPrefix(),
+          config.intake().maxReplyTopics());
+      OutputPublisher publisher = new OutputPublisher(replies, records, topics, serdes, replyTopics, PUBLISH_BACKOFF,
+          publishing.maxAttempts(), metrics);
       opened.add(publisher);
 
-      RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
-          config.intake().maxRequestBytes(), router::routeProblem);
       // Loaded before the intake starts, so a ready worker never serves a request the registry would refuse.
       AppRegistry apps = AppRegistry.start(clientProps, workerId + "-apps", topics.apps(),
           serdes.serde(App.class).deserializer(), REGISTRY_LOAD_TIMEOUT);
       opened.add(apps);
+      RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
+          config.intake().replyToRegistered(),
+          app -> apps.find(app).orElse(null) instanceof AppEntry.Registered r && r.app().getRevokedAt() == null,
+          config.intake().maxRequestBytes(), router::routeProblem);
       RequestPolicy policy = new RequestPolicy(apps, config.intake().requireApp(), config.intake().requireSignature(),
           config.intake().replayWindow(), clock);
       ExecutorService verifiers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), runnable -> {

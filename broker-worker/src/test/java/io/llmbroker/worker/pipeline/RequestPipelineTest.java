@@ -81,6 +81,8 @@ class RequestPipelineTest {
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()), topics, serdes,
         new ReplyTopics(admin, Optional.of((short) 1)), Backoff.exponential(Duration.ofMillis(10), Duration.ofMillis(50)),
         2, metrics);
+    // Known from here on: the pipeline's reply-topic step then answers at once, on the calling thread.
+    publisher.replyTopic("svc").join();
   }
 
   @AfterEach
@@ -147,7 +149,7 @@ class RequestPipelineTest {
       onRetry.run();
       return real.deserialize(topic, bytes);
     };
-    RequestValidator validator = new RequestValidator(Pattern.compile("[a-z]+"), 100_000,
+    RequestValidator validator = new RequestValidator(Pattern.compile("[a-z]+"), "{app}", app -> false, 100_000,
         model -> model.equals("fast") ? Optional.empty() : Optional.of("unknown model: '" + model + "'"));
     RequestPolicy policy = new RequestPolicy(AppLookup.of(Map.of()), false, false, Duration.ofMinutes(5), CLOCK);
     return new RequestPipeline(decoder, validator, policy, Runnable::run, router, publisher, metrics, CLOCK, "w-test",

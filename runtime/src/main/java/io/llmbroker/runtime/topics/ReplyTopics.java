@@ -21,7 +21,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  * client both do it: describe the topic, create it when it is unknown (with the catalogue's
  * partitions and retention), and treat a concurrent creation by someone else as success.
  * Describing first means a caller allowed to describe but not to create still works with an
- * existing topic.
+ * existing topic. With a limit, a topic is created only while fewer than the limit exist under the
+ * reply topics' name prefix; several callers creating at once may each pass the count, so the
+ * limit can be overshot by the creations in flight at that moment, never more.
  *
  * <p>Asynchronous: {@link #ensure} never blocks; requests for one new topic share one future.
  * A topic found or created is remembered; a failure is forgotten, so the next call tries again.
@@ -32,18 +34,34 @@ public final class ReplyTopics {
 
   private final Admin admin;
   private final Optional<Short> replicationFactor;
+  private final String namePrefix;
+  private final int maxTopics;
   private final Map<String, CompletableFuture<Boolean>> known = new ConcurrentHashMap<>();
 
   /** @param replicationFactor empty: the cluster's {@code default.replication.factor} */
   public ReplyTopics(Admin admin, Optional<Short> replicationFactor) {
+    this(admin, replicationFactor, "", Integer.MAX_VALUE);
+  }
+
+  /**
+   * As above, creating no topic once {@code maxTopics} topics exist whose names start with
+   * {@code namePrefix} (the catalogue's {@code responsesPrefix()}).
+   */
+  public ReplyTopics(Admin admin, Optional<Short> replicationFactor, String namePrefix, int maxTopics) {
+    if (maxTopics < 1) {
+      throw new IllegalArgumentException("maxTopics must be >= 1: " + maxTopics);
+    }
     this.admin = admin;
     this.replicationFactor = replicationFactor;
+    this.namePrefix = namePrefix;
+    this.maxTopics = maxTopics;
   }
 
   /**
    * Completes with true when this call created {@code topic}, false when it existed; completes
    * exceptionally with a {@link ReplyTopicException} naming the topic when it can be neither
-   * found nor created (invalid name, not authorised, broker unreachable).
+   * found nor created (invalid name, not authorised, broker unreachable), a
+   * {@link ReplyTopicLimitException} when it does not exist and the limit is reached.
    */
   public CompletableFuture<Boolean> ensure(Topic<?> topic) {
     CompletableFuture<Boolean> existing = known.get(topic.name());
@@ -99,6 +117,20 @@ public final class ReplyTopics {
   }
 
   private CompletableFuture<Boolean> create(Topic<?> topic) {
+    if (maxTopics == Integer.MAX_VALUE) {
+      return createUnchecked(topic);
+    }
+    return admin.listTopics().names().toCompletionStage().toCompletableFuture()
+        .exceptionallyCompose(error -> CompletableFuture.failedFuture(new ReplyTopicException(topic, cause(error))))
+        .thenCompose(names -> {
+          long existing = names.stream().filter(name -> name.startsWith(namePrefix)).count();
+          return existing >= maxTopics
+              ? CompletableFuture.failedFuture(new ReplyTopicLimitException(topic, existing, maxTopics))
+              : createUnchecked(topic);
+        });
+  }
+
+  private CompletableFuture<Boolean> createUnchecked(Topic<?> topic) {
     NewTopic wanted = new NewTopic(topic.name(), topic.partitions(), replicationFactor).configs(topic.configs());
     return admin.createTopics(List.of(wanted)).all().toCompletionStage().toCompletableFuture()
         .thenApply(created -> true)
@@ -113,7 +145,7 @@ public final class ReplyTopics {
   }
 
   /** A reply topic that can be neither found nor created; the message names it and says why. */
-  public static final class ReplyTopicException extends IllegalStateException {
+  public static class ReplyTopicException extends IllegalStateException {
 
     ReplyTopicException(Topic<?> topic, Throwable cause) {
       this("cannot create topic " + topic.name() + ": " + cause.getClass().getSimpleName() + ": " + cause.getMessage(),
@@ -122,6 +154,15 @@ public final class ReplyTopics {
 
     ReplyTopicException(String message, Throwable cause) {
       super(message, cause);
+    }
+  }
+
+  /** A reply topic that does not exist and may not be created: the limit of reply topics is reached. */
+  public static final class ReplyTopicLimitException extends ReplyTopicException {
+
+    ReplyTopicLimitException(Topic<?> topic, long existing, int limit) {
+      super("reply topic " + topic.name() + " does not exist and " + existing + " reply topics do, the limit is "
+          + limit, null);
     }
   }
 }
