@@ -29,9 +29,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -153,6 +155,12 @@ public final class WorkerService implements AutoCloseable {
           publishing.recordCompression()), new ByteArraySerializer(), new ByteArraySerializer());
       ReplyTopics replyTopics = new ReplyTopics(admin, Optional.of(replication), topics.responsesPrefix(),
           config.intake().maxReplyTopics());
+      // Counted before the intake starts, so that at the limit even the first request for a new topic is refused.
+      try {
+        replyTopics.count().orTimeout(REGISTRY_LOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+      } catch (CompletionException e) {
+        throw new IllegalStateException("cannot count the reply topics: " + e.getCause(), e);
+      }
       OutputPublisher publisher = new OutputPublisher(replies, records, topics, serdes, replyTopics, PUBLISH_BACKOFF,
           publishing.maxAttempts(), metrics);
       opened.add(publisher);

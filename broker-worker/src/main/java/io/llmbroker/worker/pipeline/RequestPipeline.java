@@ -186,21 +186,24 @@ public final class RequestPipeline implements RecordHandler {
     }
     LlmRequest request = ((RequestPolicy.Admit) verdict).request();
     Outputs.Context context = new Outputs.Context(request, received.priority(), received.receivedAt(), received.worker());
-    // The reply topic is found or made before the provider call, so that a request the worker may
-    // not answer (no reply topic left to create) costs nothing. Known topics answer at once.
+    // The reply topic is found or made while the request goes on, so that the publisher need not
+    // wait for it later. Only at the limit of reply topics does a topic not known yet hold the
+    // request back until Kafka answers: refused, it costs nothing. Everything else goes on at
+    // once, so that requests reach the router in the order they were read.
     CompletableFuture<Boolean> replyTopic = publisher.replyTopic(request.getReplyTo());
-    if (replyTopic.isDone()) {
-      replyTopicKnown(work, record, context, replyTopic);
+    if (!replyTopic.isDone() && publisher.replyTopicsFull()) {
+      replyTopic.whenCompleteAsync((created, error) -> afterReplyTopic(work, record, context, replyTopic), verifiers);
     } else {
-      replyTopic.whenCompleteAsync((created, error) -> replyTopicKnown(work, record, context, replyTopic), verifiers);
+      afterReplyTopic(work, record, context, replyTopic);
     }
   }
 
-  private void replyTopicKnown(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context context,
+  private void afterReplyTopic(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context context,
       CompletableFuture<Boolean> replyTopic) {
     try {
-      Throwable error = replyTopic.handle((created, e) -> e instanceof CompletionException ? e.getCause() : e).join();
-      if (error instanceof ReplyTopics.ReplyTopicLimitException limit) {
+      Throwable error = replyTopic.isDone() ? replyTopic.handle((created, e) -> e).join() : null;
+      if ((error instanceof CompletionException ? error.getCause() : error)
+          instanceof ReplyTopics.ReplyTopicLimitException limit) {
         work.publish(() -> finish(record, context, Outputs.refused(context, ResponseStatus.REJECTED, ErrorClass.QUOTA,
             limit.getMessage() + " (intake.max-reply-topics): create it first, or reply to an existing one",
             clock.millis())));

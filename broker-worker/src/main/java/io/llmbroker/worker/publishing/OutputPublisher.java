@@ -123,6 +123,11 @@ public final class OutputPublisher implements AutoCloseable {
     return replyTopics.ensure(topics.responses(service));
   }
 
+  /** True when the last count of reply topics reached the limit (see {@link ReplyTopics#full()}). */
+  public boolean replyTopicsFull() {
+    return replyTopics.full();
+  }
+
   /** Sends the original key, value and headers of an undecodable record to the DLQ, adding where from and why. */
   public CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> original, Throwable error) {
     return sendDeadLetter(original, DeadLetters.headers(original, error));

@@ -81,8 +81,6 @@ class RequestPipelineTest {
         new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer()), topics, serdes,
         new ReplyTopics(admin, Optional.of((short) 1)), Backoff.exponential(Duration.ofMillis(10), Duration.ofMillis(50)),
         2, metrics);
-    // Known from here on: the pipeline's reply-topic step then answers at once, on the calling thread.
-    publisher.replyTopic("svc").join();
   }
 
   @AfterEach

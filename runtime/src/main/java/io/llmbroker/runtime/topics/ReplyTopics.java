@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -37,6 +38,8 @@ public final class ReplyTopics {
   private final String namePrefix;
   private final int maxTopics;
   private final Map<String, CompletableFuture<Boolean>> known = new ConcurrentHashMap<>();
+  // Reply topics seen at the last count, -1 before the first: what full() answers from, without a call.
+  private final AtomicLong counted = new AtomicLong(-1);
 
   /** @param replicationFactor empty: the cluster's {@code default.replication.factor} */
   public ReplyTopics(Admin admin, Optional<Short> replicationFactor) {
@@ -116,18 +119,37 @@ public final class ReplyTopics {
             ? create(topic) : CompletableFuture.failedFuture(new ReplyTopicException(topic, cause(error))));
   }
 
+  /**
+   * True when the last count of reply topics (at {@link #count}, or before the last creation)
+   * reached the limit: an unknown topic will then most likely be refused. Answers without a call.
+   */
+  public boolean full() {
+    return counted.get() >= maxTopics;
+  }
+
+  /** Counts the topics whose names start with the prefix, and remembers the count for {@link #full()}. */
+  public CompletableFuture<Long> count() {
+    return admin.listTopics().names().toCompletionStage().toCompletableFuture().thenApply(names -> {
+      long existing = names.stream().filter(name -> name.startsWith(namePrefix)).count();
+      counted.set(existing);
+      return existing;
+    });
+  }
+
   private CompletableFuture<Boolean> create(Topic<?> topic) {
     if (maxTopics == Integer.MAX_VALUE) {
       return createUnchecked(topic);
     }
-    return admin.listTopics().names().toCompletionStage().toCompletableFuture()
+    return count()
         .exceptionallyCompose(error -> CompletableFuture.failedFuture(new ReplyTopicException(topic, cause(error))))
-        .thenCompose(names -> {
-          long existing = names.stream().filter(name -> name.startsWith(namePrefix)).count();
-          return existing >= maxTopics
-              ? CompletableFuture.failedFuture(new ReplyTopicLimitException(topic, existing, maxTopics))
-              : createUnchecked(topic);
-        });
+        .thenCompose(existing -> existing >= maxTopics
+            ? CompletableFuture.failedFuture(new ReplyTopicLimitException(topic, existing, maxTopics))
+            : createUnchecked(topic).thenApply(created -> {
+              if (created) {
+                counted.incrementAndGet();
+              }
+              return created;
+            }));
   }
 
   private CompletableFuture<Boolean> createUnchecked(Topic<?> topic) {
