@@ -62,6 +62,14 @@ class SecureDeploymentTest {
 
   @TempDir static Path dataDir;
 
+  /** Every role of the deployment, each as its own user. */
+  private static final List<Grant> GRANTS = List.of(
+      new Grant(RoleAcls.Role.WORKER, "worker", Optional.empty()),
+      new Grant(RoleAcls.Role.SERVICE, "checkout", Optional.of("checkout")),
+      new Grant(RoleAcls.Role.SERVICE, "billing", Optional.of("billing")),
+      new Grant(RoleAcls.Role.COST_AGGREGATOR, "costs", Optional.empty()),
+      new Grant(RoleAcls.Role.AUDIT_ARCHIVER, "audit", Optional.empty()));
+
   private static KafkaFixture kafka;
   private static final List<AutoCloseable> running = new ArrayList<>();
   private static LlmBrokerClient checkout;
@@ -70,19 +78,14 @@ class SecureDeploymentTest {
   @BeforeAll
   static void deployEveryRoleUnderItsOwnUser() throws Exception {
     kafka = KafkaFixture.secured();
-    for (String user : List.of("worker", "checkout", "billing", "costs", "audit")) {
-      kafka.createUser(user, user + "-pw");
-    }
+    GRANTS.forEach(grant -> kafka.createUser(grant.user(), grant.user() + "-pw"));
     acls = new RoleAcls(TOPICS);
-    applyAcls("--role", "worker", "--principal", "User:worker");
-    applyAcls("--role", "service", "--principal", "User:checkout", "--service", "checkout");
-    applyAcls("--role", "service", "--principal", "User:billing", "--service", "billing");
-    applyAcls("--role", "cost-aggregator", "--principal", "User:costs");
-    applyAcls("--role", "audit-archiver", "--principal", "User:audit");
+    GRANTS.forEach(SecureDeploymentTest::applyAcls);
+    int granted = GRANTS.stream().mapToInt(grant -> grant.bindings().size()).sum();
     try (Admin admin = kafka.admin()) {
       // The authorizer learns ACLs through the metadata log: wait until it answers with all of them.
-      Awaitility.await().atMost(WAIT).until(() -> admin.describeAcls(AclBindingFilter.ANY).values().get().size()
-          >= countOf("User:worker", "User:checkout", "User:billing", "User:costs", "User:audit"));
+      Awaitility.await().atMost(WAIT)
+          .until(() -> admin.describeAcls(AclBindingFilter.ANY).values().get().size() == granted);
     }
 
     running.add(WorkerService.start(WorkerConfig.parse("""
@@ -189,7 +192,8 @@ class SecureDeploymentTest {
     }
   }
 
-  private static void applyAcls(String... args) {
+  /** Runs {@code llm-broker acls --apply} for {@code grant}, as an operator would. */
+  private static void applyAcls(Grant grant) {
     Properties admin = kafka.clientProperties();
     Path config = dataDir.resolve("admin-" + System.nanoTime() + ".properties");
     try (var writer = Files.newBufferedWriter(config)) {
@@ -198,29 +202,14 @@ class SecureDeploymentTest {
       throw new AssertionError(e);
     }
     List<String> all = new ArrayList<>(List.of("acls"));
-    all.addAll(List.of(args));
+    all.addAll(List.of("--role", grant.role().cliName(), "--principal", grant.principal()));
+    grant.service().ifPresent(service -> all.addAll(List.of("--service", service)));
     all.addAll(List.of("--apply", "--config", config.toString(), "--topic-prefix", PREFIX));
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = LlmBrokerCommand.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
         .execute(all.toArray(String[]::new));
     assertThat(code).as(err.toString()).isZero();
-  }
-
-  private static int countOf(String... principals) {
-    int n = 0;
-    for (String principal : principals) {
-      String name = principal.substring("User:".length());
-      RoleAcls.Role role = switch (name) {
-        case "worker" -> RoleAcls.Role.WORKER;
-        case "costs" -> RoleAcls.Role.COST_AGGREGATOR;
-        case "audit" -> RoleAcls.Role.AUDIT_ARCHIVER;
-        default -> RoleAcls.Role.SERVICE;
-      };
-      List<AclBinding> bindings = acls.forRole(role, principal, Optional.of(name), Optional.empty());
-      n += bindings.size();
-    }
-    return n;
   }
 
   private static Properties user(String name) {
@@ -236,5 +225,15 @@ class SecureDeploymentTest {
     return strings(props).entrySet().stream()
         .map(e -> "\"" + e.getKey() + "\": '" + e.getValue() + "'")
         .collect(Collectors.joining(", ", "{", "}"));
+  }
+
+  private record Grant(RoleAcls.Role role, String user, Optional<String> service) {
+    String principal() {
+      return "User:" + user;
+    }
+
+    List<AclBinding> bindings() {
+      return acls.forRole(role, principal(), service, Optional.empty());
+    }
   }
 }
