@@ -43,6 +43,8 @@ class ReplyToLimitsTest {
 
     kit.submit(Priority.INTERACTIVE, request("over-cap").setReplyTo("third").build());
     kit.submit(Priority.INTERACTIVE, request("existing").setReplyTo("first").build());
+    // Refused at validation: its answer, too, has no topic to go to, and only the audit keeps it.
+    kit.submit(Priority.INTERACTIVE, request("invalid-over-cap").setReplyTo("fourth").setModel("no-such-model").build());
 
     AuditRecord refused = audit.awaitKeys(List.of("over-cap"), WAIT).get("over-cap");
     assertThat(refused.getResponse().getStatus()).isEqualTo(ResponseStatus.REJECTED);
@@ -50,12 +52,14 @@ class ReplyToLimitsTest {
     assertThat(refused.getResponse().getError().getMessage())
         .contains(kit.topics.responses("third").name(), "the limit is 2", "(intake.max-reply-topics)");
     assertThat(refused.getResponse().getAttempts()).as("no provider call").isZero();
+    assertThat(audit.awaitKeys(List.of("invalid-over-cap"), WAIT).get("invalid-over-cap").getResponse().getStatus())
+        .isEqualTo(ResponseStatus.INVALID);
     LlmResponse served = answers.awaitKeys(List.of("existing"), WAIT).get("existing");
     assertThat(served.getStatus()).isEqualTo(ResponseStatus.OK);
     assertThat(replyTopics()).containsExactlyInAnyOrder(kit.topics.responses("first").name(),
         kit.topics.responses("second").name());
-    WorkerTestKit.await("both requests committed", WAIT,
-        () -> kit.committed().values().stream().mapToLong(Long::longValue).sum() == 2);
+    WorkerTestKit.await("all three requests committed", WAIT,
+        () -> kit.committed().values().stream().mapToLong(Long::longValue).sum() == 3);
     assertThat(dlq.records()).as("nothing dead-lettered").isEmpty();
     assertThat(worker.alive()).isTrue();
   }
