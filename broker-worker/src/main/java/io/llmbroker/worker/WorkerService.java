@@ -2,6 +2,7 @@ package io.llmbroker.worker;
 
 import io.llmbroker.avro.App;
 import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.runtime.apps.AppEntry;
 import io.llmbroker.runtime.apps.AppRegistry;
 import io.llmbroker.runtime.ops.OpsServer;
 import io.llmbroker.runtime.retry.Backoff;
@@ -28,9 +29,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
@@ -150,16 +153,26 @@ public final class WorkerService implements AutoCloseable {
           publishing.replyCompression()), new ByteArraySerializer(), new ByteArraySerializer());
       KafkaProducer<byte[], byte[]> records = new KafkaProducer<>(producerProperties(clientProps, workerId + "-records", 5,
           publishing.recordCompression()), new ByteArraySerializer(), new ByteArraySerializer());
-      OutputPublisher publisher = new OutputPublisher(replies, records, topics, serdes,
-          new ReplyTopics(admin, Optional.of(replication)), PUBLISH_BACKOFF, publishing.maxAttempts(), metrics);
+      ReplyTopics replyTopics = new ReplyTopics(admin, Optional.of(replication), topics.responsesPrefix(),
+          config.intake().maxReplyTopics());
+      // Counted before the intake starts, so that at the limit even the first request for a new topic is refused.
+      try {
+        replyTopics.count().orTimeout(REGISTRY_LOAD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+      } catch (CompletionException e) {
+        throw new IllegalStateException("cannot count the reply topics: " + e.getCause(), e);
+      }
+      OutputPublisher publisher = new OutputPublisher(replies, records, topics, serdes, replyTopics, PUBLISH_BACKOFF,
+          publishing.maxAttempts(), metrics);
       opened.add(publisher);
 
-      RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
-          config.intake().maxRequestBytes(), router::routeProblem);
       // Loaded before the intake starts, so a ready worker never serves a request the registry would refuse.
       AppRegistry apps = AppRegistry.start(clientProps, workerId + "-apps", topics.apps(),
           serdes.serde(App.class).deserializer(), REGISTRY_LOAD_TIMEOUT);
       opened.add(apps);
+      RequestValidator validator = new RequestValidator(config.intake().replyToAllow(),
+          config.intake().replyToRegistered(),
+          app -> apps.find(app).orElse(null) instanceof AppEntry.Registered r && r.app().getRevokedAt() == null,
+          config.intake().maxRequestBytes(), router::routeProblem);
       RequestPolicy policy = new RequestPolicy(apps, config.intake().requireApp(), config.intake().requireSignature(),
           config.intake().replayWindow(), clock);
       ExecutorService verifiers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), runnable -> {

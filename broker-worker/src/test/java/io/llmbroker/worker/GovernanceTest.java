@@ -72,7 +72,7 @@ class GovernanceTest {
     putRaw("broken", "not an app".getBytes(StandardCharsets.UTF_8));
     kit.start(kit.config("{require-signature: true, replay-window: 5m}", Map.of(), ROUTING.formatted(provider.openAiBaseUrl())),
         WorkerTestKit.FAKE_ENV);
-    var responses = kit.probe(kit.topics.responses("svc"));
+    var responses = kit.probe(kit.topics.responses("ranker"));
     var audit = kit.probe(kit.topics.audit());
     var usage = kit.probe(kit.topics.usage());
     long now = System.currentTimeMillis();
@@ -140,7 +140,7 @@ class GovernanceTest {
     kit.start(kit.config(intake, Map.of(), routing), WorkerTestKit.FAKE_ENV);
     kit.start(kit.config(intake, Map.of(), routing), WorkerTestKit.FAKE_ENV);
     WorkerTestKit.await("two workers share the nine request partitions", WAIT, () -> kit.stableGroup(2, 9));
-    var responses = kit.probe(kit.topics.responses("svc"));
+    var responses = kit.probe(kit.topics.responses("ranker"));
     var audit = kit.probe(kit.topics.audit());
 
     List<String> before = sendToEveryPartition("before");
@@ -191,8 +191,9 @@ class GovernanceTest {
     return ids.stream().map(id -> audited.get(id).getWorker()).collect(Collectors.toSet());
   }
 
+  /** A request of the registered app ranker, answered on its own reply topic (intake.reply-to-registered). */
   private static LlmRequest.Builder base(String id) {
-    return request(id).setParams(GenerationParams.newBuilder().setMaxTokens(50).build());
+    return request(id).setReplyTo("ranker").setParams(GenerationParams.newBuilder().setMaxTokens(50).build());
   }
 
   private static App ranker(Priority ceiling, Integer maxTokens, AppKey... keys) {

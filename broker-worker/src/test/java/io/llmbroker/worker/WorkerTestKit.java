@@ -85,6 +85,11 @@ final class WorkerTestKit implements AutoCloseable {
     this.raw = new KafkaProducer<>(producer, new ByteArraySerializer(), new ByteArraySerializer());
   }
 
+  /** Creates the reply topics of {@code services}, as services do before they send. */
+  void createReplyTopics(String... services) {
+    KafkaFixture.get().createTopics(java.util.Arrays.stream(services).<Topic<?>>map(topics::responses).toList());
+  }
+
   /** The consumer group every worker of this kit joins. */
   String group() {
     return topics.prefix() + "llm-broker-worker";

@@ -27,7 +27,7 @@ import picocli.CommandLine.Command;
         AuditArchiverCommand.class,
         SubmitCommand.class,
         BatchCommand.class,
-        AppsCommand.class,
+        AppsCommand.class, io.llmbroker.cli.security.AclsCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {

@@ -115,6 +115,11 @@ public final class Topics {
     return topic("llm.apps", App.class, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
   }
 
+  /** What every reply topic's name starts with: {@code <prefix>llm.responses.}, then the service. */
+  public String responsesPrefix() {
+    return prefix + "llm.responses.";
+  }
+
   /** Every topic that exists independently of the services using it (reply topics excluded). */
   public List<Topic<?>> all() {
     List<Topic<?>> all = new ArrayList<>(requestTopics());

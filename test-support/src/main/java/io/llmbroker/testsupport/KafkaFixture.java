@@ -4,13 +4,20 @@ import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.CommonClientConfigs;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 import org.testcontainers.DockerClientFactory;
@@ -23,7 +30,8 @@ import org.testcontainers.kafka.KafkaContainer;
  * without one (or with {@code -Dllmbroker.test.kafka=embedded}) an in-process single-node
  * KRaft cluster from {@code kafka-test-common-runtime}. Either way tests see a plain bootstrap
  * address. {@link #cluster(int)} starts a separate in-process cluster of several brokers for tests
- * that stop one. Thread-safe.
+ * that stop one, and {@link #secured()} one that authenticates with SASL/SCRAM and authorizes
+ * with ACLs. Thread-safe.
  */
 public final class KafkaFixture {
 
@@ -32,14 +40,22 @@ public final class KafkaFixture {
 
   private static KafkaFixture instance;
 
+  /** The super user of a {@link #secured()} cluster, which may do anything ACLs or not. */
+  public static final String ADMIN_USER = "admin";
+  /** The SASL mechanism clients of a {@link #secured()} cluster use. */
+  public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+  private static final String ADMIN_PASSWORD = "admin-secret";
+
   private final String bootstrapServers;
   private final AutoCloseable cluster;
   private final KafkaClusterTestKit kit;
+  private final boolean secured;
 
-  private KafkaFixture(String bootstrapServers, AutoCloseable cluster, KafkaClusterTestKit kit) {
+  private KafkaFixture(String bootstrapServers, AutoCloseable cluster, KafkaClusterTestKit kit, boolean secured) {
     this.bootstrapServers = bootstrapServers;
     this.cluster = cluster;
     this.kit = kit;
+    this.secured = secured;
   }
 
   /** The broker of this JVM, started on first use. */
@@ -71,7 +87,78 @@ public final class KafkaFixture {
         "share.coordinator.state.topic.replication.factor", replicas,
         "share.coordinator.state.topic.min.isr", minIsr,
         "default.replication.factor", replicas,
-        "min.insync.replicas", minIsr));
+        "min.insync.replicas", minIsr), false);
+  }
+
+  /**
+   * A new single-node in-process KRaft cluster whose listeners require SASL (SCRAM-SHA-512 for
+   * clients) and whose {@code StandardAuthorizer} refuses whatever no ACL allows
+   * ({@code allow.everyone.if.no.acl.found=false}). {@link #clientProperties()} and
+   * {@link #admin()} authenticate as the super user {@value #ADMIN_USER}; create other users with
+   * {@link #createUser} and reach the cluster as them with {@link #clientProperties(String, String)}.
+   * The caller closes it with {@link #close()}.
+   */
+  public static KafkaFixture secured() {
+    // The brokers and the controller talk PLAIN as the super user, whose password only the JAAS
+    // configs below know; clients use SCRAM, whose credentials live in the cluster's metadata.
+    String plain = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + ADMIN_USER
+        + "\" password=\"" + ADMIN_PASSWORD + "\" user_" + ADMIN_USER + "=\"" + ADMIN_PASSWORD + "\";";
+    Map<String, String> security = new HashMap<>(Map.ofEntries(
+        Map.entry("listener.security.protocol.map", "EXTERNAL:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT"),
+        Map.entry("listener.name.external.sasl.enabled.mechanisms", "PLAIN," + SCRAM_MECHANISM),
+        Map.entry("listener.name.controller.sasl.enabled.mechanisms", "PLAIN"),
+        Map.entry("sasl.mechanism.inter.broker.protocol", "PLAIN"),
+        Map.entry("sasl.mechanism.controller.protocol", "PLAIN"),
+        Map.entry("listener.name.external.plain.sasl.jaas.config", plain),
+        Map.entry("listener.name.controller.plain.sasl.jaas.config", plain),
+        Map.entry("listener.name.external.scram-sha-512.sasl.jaas.config",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;"),
+        Map.entry("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer"),
+        Map.entry("super.users", "User:" + ADMIN_USER),
+        Map.entry("allow.everyone.if.no.acl.found", "false")));
+    security.putAll(SINGLE_NODE);
+    return startEmbedded(1, true, security, true);
+  }
+
+  /**
+   * Creates (or replaces) the SCRAM credential of {@code user} on a {@link #secured()} cluster
+   * and waits until the broker accepts it.
+   */
+  public void createUser(String user, String password) {
+    if (!secured) {
+      throw new IllegalStateException("users exist only on a secured() cluster");
+    }
+    try (Admin admin = admin()) {
+      admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+          new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get();
+      // The credential reaches the broker through the metadata log: wait until it describes it.
+      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (admin.describeUserScramCredentials(List.of(user)).all().get().isEmpty()) {
+        if (System.nanoTime() > until) {
+          throw new IllegalStateException("the broker did not learn the credential of " + user);
+        }
+        Thread.sleep(20);
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create user " + user + ": " + e.getCause().getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating user " + user, e);
+    }
+  }
+
+  /** Client properties that reach a {@link #secured()} cluster as {@code user}; add your own on top. */
+  public Properties clientProperties(String user, String password) {
+    if (!secured) {
+      throw new IllegalStateException("users exist only on a secured() cluster");
+    }
+    Properties props = new Properties();
+    props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    props.put(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
+    props.put(SaslConfigs.SASL_MECHANISM, SCRAM_MECHANISM);
+    props.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+        + user + "\" password=\"" + password + "\";");
+    return props;
   }
 
   /**
@@ -107,15 +194,22 @@ public final class KafkaFixture {
     return bootstrapServers;
   }
 
-  /** Client properties that reach this broker; add your own on top. */
+  /** Client properties that reach this broker (as the super user of a secured one); add your own on top. */
   public Properties clientProperties() {
+    if (secured) {
+      Properties props = clientProperties(ADMIN_USER, ADMIN_PASSWORD);
+      props.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
+      props.put(SaslConfigs.SASL_JAAS_CONFIG, "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+          + ADMIN_USER + "\" password=\"" + ADMIN_PASSWORD + "\";");
+      return props;
+    }
     Properties props = new Properties();
     props.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     return props;
   }
 
   public Admin admin() {
-    return Admin.create(Map.of(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers));
+    return Admin.create(clientProperties());
   }
 
   /** Creates the topics of the catalogue that do not exist yet. */
@@ -144,19 +238,22 @@ public final class KafkaFixture {
   private static KafkaFixture startContainer() {
     KafkaContainer container = new KafkaContainer(KAFKA_IMAGE);
     container.start();
-    return new KafkaFixture(container.getBootstrapServers(), container::stop, null);
+    return new KafkaFixture(container.getBootstrapServers(), container::stop, null, false);
   }
+
+  private static final Map<String, String> SINGLE_NODE = Map.of(
+      "offsets.topic.replication.factor", "1",
+      "transaction.state.log.replication.factor", "1",
+      "transaction.state.log.min.isr", "1",
+      "share.coordinator.state.topic.replication.factor", "1",
+      "share.coordinator.state.topic.min.isr", "1");
 
   private static KafkaFixture startEmbedded() {
-    return startEmbedded(1, true, Map.of(
-        "offsets.topic.replication.factor", "1",
-        "transaction.state.log.replication.factor", "1",
-        "transaction.state.log.min.isr", "1",
-        "share.coordinator.state.topic.replication.factor", "1",
-        "share.coordinator.state.topic.min.isr", "1"));
+    return startEmbedded(1, true, SINGLE_NODE, false);
   }
 
-  private static KafkaFixture startEmbedded(int brokers, boolean combined, Map<String, String> replication) {
+  private static KafkaFixture startEmbedded(int brokers, boolean combined, Map<String, String> replication,
+      boolean secured) {
     try {
       Path dir = Files.createTempDirectory("llm-broker-kafka");
       KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
@@ -175,7 +272,7 @@ public final class KafkaFixture {
       cluster.format();
       cluster.startup();
       cluster.waitForReadyBrokers();
-      return new KafkaFixture(cluster.bootstrapServers(), cluster, cluster);
+      return new KafkaFixture(cluster.bootstrapServers(), cluster, cluster, secured);
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the embedded Kafka cluster: " + e.getMessage(), e);
     }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.producer.ProducerConfig;
 
@@ -26,7 +27,9 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * topics: {prefix: "", partitions: 6, replication-factor: 1}
  * ops: {host: 0.0.0.0, port: 8081}
  * intake:
- *   reply-to-allow: "[A-Za-z0-9][A-Za-z0-9._-]*"
+ *   reply-to-allow: "[A-Za-z0-9][A-Za-z0-9_-]{0,99}"         # every reply_to
+ *   reply-to-registered: "{app}|{app}-.+|batch-.+"         # ... of a request of an app in llm.apps
+ *   max-reply-topics: 500    # the worker creates no reply topic once this many exist
  *   max-request-bytes: 1000000
  *   backlog-per-class: 5000
  *   drain-timeout: 30s
@@ -52,7 +55,7 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
     topics = topics == null ? TopicSettings.defaults() : topics;
     ops = OpsSettings.withDefaultPort(ops, 8081);
-    intake = intake == null ? new Intake(null, null, null, null, null, null, null, null, null) : intake;
+    intake = intake == null ? new Intake(null, null, null, null, null, null, null, null, null, null, null) : intake;
     String bootstrap = kafka.get(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG);
     if (bootstrap == null || bootstrap.isBlank()) {
       throw new IllegalArgumentException("kafka." + CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG
@@ -103,7 +106,7 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
   /**
    * How requests are taken in.
    *
-   * @param replyToAllow a request's {@code reply_to} must match it entirely
+   * @param replyToAllow every request's {@code reply_to} must match it entirely
    * @param maxRequestBytes larger encoded requests are answered INVALID
    * @param backlogPerClass records of one priority class held in memory before that class's
    *     partitions are paused
@@ -116,12 +119,33 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
    * @param requireApp refuse requests of apps not in the registry even while it is empty
    * @param requireSignature refuse requests not signed by a key of their app
    * @param replayWindow how far a signed request's created_at may be from the worker's clock
+   * @param replyToRegistered the {@code reply_to} of a request of an app registered in
+   *     {@code llm.apps} must also match it entirely, with {@value #APP} standing for the app id
+   * @param maxReplyTopics the worker creates no reply topic once this many exist (with the
+   *     catalogue's prefix); a request needing one more is REJECTED
    */
   public record Intake(Pattern replyToAllow, Integer maxRequestBytes, Integer backlogPerClass, Duration drainTimeout,
       Duration commitInterval, Duration brokerUnreachableAfter, Boolean requireApp, Boolean requireSignature,
-      Duration replayWindow) {
+      Duration replayWindow, String replyToRegistered, Integer maxReplyTopics) {
+
+    /** What {@code reply-to-registered} writes for the request's app id. */
+    public static final String APP = "{app}";
+    static final String DEFAULT_REPLY_TO_ALLOW = "[A-Za-z0-9][A-Za-z0-9_-]{0,99}";
+    static final String DEFAULT_REPLY_TO_REGISTERED = "{app}|{app}-.+|batch-.+";
+
     public Intake {
-      replyToAllow = replyToAllow == null ? Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*") : replyToAllow;
+      replyToAllow = replyToAllow == null ? Pattern.compile(DEFAULT_REPLY_TO_ALLOW) : replyToAllow;
+      replyToRegistered = replyToRegistered == null ? DEFAULT_REPLY_TO_REGISTERED : replyToRegistered;
+      maxReplyTopics = maxReplyTopics == null ? 500 : maxReplyTopics;
+      if (maxReplyTopics < 1) {
+        throw new IllegalArgumentException("max-reply-topics must be >= 1: " + maxReplyTopics);
+      }
+      try {
+        registeredReplyTo(replyToRegistered, "app");
+      } catch (PatternSyntaxException e) {
+        throw new IllegalArgumentException("reply-to-registered is not a regular expression (" + e.getDescription()
+            + "): '" + replyToRegistered + "'");
+      }
       maxRequestBytes = maxRequestBytes == null ? 1_000_000 : maxRequestBytes;
       backlogPerClass = backlogPerClass == null ? 5000 : backlogPerClass;
       drainTimeout = drainTimeout == null ? Duration.ofSeconds(30) : drainTimeout;
@@ -149,6 +173,15 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
         throw new IllegalArgumentException("broker-unreachable-after must be >= 1s: " + brokerUnreachableAfter);
       }
     }
+  }
+
+  /**
+   * The pattern {@code template} (a {@code reply-to-registered} value) makes for app {@code appId}.
+   *
+   * @throws PatternSyntaxException when the template is not a regular expression
+   */
+  public static Pattern registeredReplyTo(String template, String appId) {
+    return Pattern.compile(template.replace(Intake.APP, Pattern.quote(appId)));
   }
 
   /**

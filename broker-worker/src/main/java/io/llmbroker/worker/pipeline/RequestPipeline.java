@@ -8,6 +8,7 @@ import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.runtime.logging.LogLimiter;
 import io.llmbroker.runtime.retry.Backoff;
+import io.llmbroker.runtime.topics.ReplyTopics;
 import io.llmbroker.worker.intake.RecordHandler;
 import io.llmbroker.worker.intake.RecordWork;
 import io.llmbroker.worker.ops.WorkerMetrics;
@@ -22,6 +23,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -43,6 +45,8 @@ import org.slf4j.event.Level;
  *   <li>policy: the app's identity and policy; a refused request is answered REJECTED, no provider call.
  *       A signature is verified on the {@code verifiers} executor: an Ed25519 verification takes the
  *       JDK about a millisecond, too long for the intake thread;
+ *   <li>reply topic: found, or created while fewer than {@code intake.max-reply-topics} exist;
+ *       past that the request is REJECTED (QUOTA), no provider call, and only audited;
  *   <li>deadline at intake, then again just before dispatch: EXPIRED, no provider call;
  *   <li>route: the router queues the call by priority and runs it to its outcome;
  *   <li>publish the response, the usage event (when a provider was called) and the audit record.
@@ -182,6 +186,38 @@ public final class RequestPipeline implements RecordHandler {
     }
     LlmRequest request = ((RequestPolicy.Admit) verdict).request();
     Outputs.Context context = new Outputs.Context(request, received.priority(), received.receivedAt(), received.worker());
+    // The reply topic is found or made while the request goes on, so that the publisher need not
+    // wait for it later. Only at the limit of reply topics does a topic not known yet hold the
+    // request back until Kafka answers: refused, it costs nothing. Everything else goes on at
+    // once, so that requests reach the router in the order they were read.
+    CompletableFuture<Boolean> replyTopic = publisher.replyTopic(request.getReplyTo());
+    if (!replyTopic.isDone() && publisher.replyTopicsFull()) {
+      replyTopic.whenCompleteAsync((created, error) -> afterReplyTopic(work, record, context, replyTopic), verifiers);
+    } else {
+      afterReplyTopic(work, record, context, replyTopic);
+    }
+  }
+
+  private void afterReplyTopic(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context context,
+      CompletableFuture<Boolean> replyTopic) {
+    try {
+      Throwable error = replyTopic.isDone() ? replyTopic.handle((created, e) -> e).join() : null;
+      if ((error instanceof CompletionException ? error.getCause() : error)
+          instanceof ReplyTopics.ReplyTopicLimitException limit) {
+        work.publish(() -> finish(record, context, Outputs.refused(context, ResponseStatus.REJECTED, ErrorClass.QUOTA,
+            limit.getMessage() + " (intake.max-reply-topics): create it first, or reply to an existing one",
+            clock.millis())));
+        return;
+      }
+      // Any other failure is the publisher's to retry and, failing that, to dead-letter.
+      dispatch(work, record, context);
+    } catch (RuntimeException e) {
+      work.failed(e);
+    }
+  }
+
+  private void dispatch(Handling work, ConsumerRecord<byte[], byte[]> record, Outputs.Context context) {
+    LlmRequest request = context.request();
     long deadline = request.getDeadline() == null ? Long.MAX_VALUE : request.getDeadline();
     if (context.receivedAt() >= deadline) {
       work.publish(() -> finish(record, context, expired(context, "deadline passed before the worker read the request")));
@@ -354,7 +390,8 @@ public final class RequestPipeline implements RecordHandler {
       log.debug("event=request_answered request_id={} class={} status=OK deployment={} total_ms={} cost_micros={}",
           id, context.priority(), response.getDeployment(), response.getTimings().getTotalMs(), response.getCostMicros());
     }
-    Optional<String> replyTo = Optional.of(context.request().getReplyTo()).filter(validator::replyToAllowed);
+    Optional<String> replyTo = validator.replyToAllowed(context.request())
+        ? Optional.of(context.request().getReplyTo()) : Optional.empty();
     return publisher.publishOutputs(record, replyTo, response, outputs.usage(), outputs.audit());
   }
 

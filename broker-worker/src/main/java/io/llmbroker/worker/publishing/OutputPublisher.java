@@ -3,6 +3,7 @@ package io.llmbroker.worker.publishing;
 import io.llmbroker.avro.AuditRecord;
 import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.UsageEvent;
+import io.llmbroker.runtime.logging.LogLimiter;
 import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.runtime.topics.ReplyTopics;
 import io.llmbroker.schemas.Topic;
@@ -28,6 +29,7 @@ import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Publishes every output of the worker through two idempotent producers: one for responses,
@@ -55,6 +57,7 @@ import org.slf4j.LoggerFactory;
 public final class OutputPublisher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(OutputPublisher.class);
+  private final LogLimiter logLimit = LogLimiter.perDefaultInterval();
 
   private final Producer<byte[], byte[]> replies;
   private final Producer<byte[], byte[]> records;
@@ -111,6 +114,20 @@ public final class OutputPublisher implements AutoCloseable {
     });
   }
 
+  /**
+   * Finds or creates the reply topic of {@code service}, once, without retries: completes with
+   * true when this call created it, exceptionally with a {@link ReplyTopics.ReplyTopicException}
+   * (a {@link ReplyTopics.ReplyTopicLimitException} when it may not be created).
+   */
+  public CompletableFuture<Boolean> replyTopic(String service) {
+    return replyTopics.ensure(topics.responses(service));
+  }
+
+  /** True when the last count of reply topics reached the limit (see {@link ReplyTopics#full()}). */
+  public boolean replyTopicsFull() {
+    return replyTopics.full();
+  }
+
   /** Sends the original key, value and headers of an undecodable record to the DLQ, adding where from and why. */
   public CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> original, Throwable error) {
     return sendDeadLetter(original, DeadLetters.headers(original, error));
@@ -136,9 +153,17 @@ public final class OutputPublisher implements AutoCloseable {
 
   private CompletableFuture<Optional<Failure>> reply(Topic<LlmResponse> topic, String key, LlmResponse response) {
     CompletableFuture<Boolean> ready = retrying(() -> replyTopics.ensure(topic), maxAttempts);
-    return ready.handle((ok, error) -> error).thenCompose(error -> error != null
-        ? failed(topic, error)
-        : output(replies, topic, key, response, Optional.of(sendError -> Trimmed.reply(response, sendError))));
+    return ready.handle((ok, error) -> error).thenCompose(error -> {
+      if (error instanceof ReplyTopics.ReplyTopicLimitException) {
+        // Nowhere to answer, by the operator's choice: the audit record holds the outcome, as for a refused reply_to.
+        logLimit.log(log, Level.WARN, "reply_topic_limit", "event=reply_topic_limit request_id={} message=\"{}\"", key,
+            error.getMessage());
+        return CompletableFuture.completedFuture(Optional.<Failure>empty());
+      }
+      return error != null
+          ? failed(topic, error)
+          : output(replies, topic, key, response, Optional.of(sendError -> Trimmed.reply(response, sendError)));
+    });
   }
 
   /**

@@ -78,6 +78,27 @@ class WorkerConfigTest {
   }
 
   @Test
+  void anInvalidRegisteredReplyToPatternOrReplyTopicCapFailsNamingTheKeyAndValue() {
+    assertThatThrownBy(() -> parse("intake: {reply-to-registered: '{app}|(batch-'}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("reply-to-registered").hasMessageContaining("'{app}|(batch-'");
+    assertThatThrownBy(() -> parse("intake: {max-reply-topics: 0}"))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("max-reply-topics").hasMessageContaining(": 0");
+  }
+
+  @Test
+  void theReplyToDefaultsRefuseDotsAndTieRegisteredAppsToTheirOwnNames() {
+    WorkerConfig.Intake intake = WorkerConfig.parse(WorkerConfig.bundledYaml(), Map.of()).intake();
+
+    assertThat(intake.replyToAllow().matcher("checkout-eu").matches()).isTrue();
+    assertThat(intake.replyToAllow().matcher("checkout.admin").matches()).isFalse();
+    assertThat(intake.replyToAllow().pattern()).isEqualTo(parse("").intake().replyToAllow().pattern());
+    assertThat(intake.replyToRegistered()).isEqualTo(parse("").intake().replyToRegistered()).isEqualTo("{app}|{app}-.+|batch-.+");
+    assertThat(intake.maxReplyTopics()).isEqualTo(parse("").intake().maxReplyTopics()).isEqualTo(500);
+  }
+
+  @Test
   void aBadDurationFailsNamingTheKeyAndValue() {
     assertThatThrownBy(() -> parse("intake: {drain-timeout: soon}"))
         .isInstanceOf(ConfigException.class)

@@ -147,7 +147,7 @@ class RequestPipelineTest {
       onRetry.run();
       return real.deserialize(topic, bytes);
     };
-    RequestValidator validator = new RequestValidator(Pattern.compile("[a-z]+"), 100_000,
+    RequestValidator validator = new RequestValidator(Pattern.compile("[a-z]+"), "{app}", app -> false, 100_000,
         model -> model.equals("fast") ? Optional.empty() : Optional.of("unknown model: '" + model + "'"));
     RequestPolicy policy = new RequestPolicy(AppLookup.of(Map.of()), false, false, Duration.ofMinutes(5), CLOCK);
     return new RequestPipeline(decoder, validator, policy, Runnable::run, router, publisher, metrics, CLOCK, "w-test",
