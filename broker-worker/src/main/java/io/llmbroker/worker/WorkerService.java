@@ -188,7 +188,10 @@ public final class WorkerService implements AutoCloseable {
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
       opened.add(consumer);
-      RequestIntake intake = new RequestIntake(consumer, topics, pipeline, router::assign, router::withinShares, metrics,
+      RequestIntake intake = new RequestIntake(consumer, topics, pipeline, (partitions, total) -> {
+        budgets.assign(partitions, total);
+        router.assign(partitions, total);
+      }, router::withinShares, metrics,
           clock, config.intake());
       BrokerContact contact = new BrokerContact(admin, clock, config.intake().brokerUnreachableAfter());
       opened.add(contact);

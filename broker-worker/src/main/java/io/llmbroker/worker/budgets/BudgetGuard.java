@@ -7,6 +7,7 @@ import io.llmbroker.avro.BudgetState;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.TokenUsage;
 import io.llmbroker.runtime.budgets.BudgetRules;
+import io.llmbroker.worker.limits.CapDivision;
 import io.llmbroker.worker.pricing.PriceTable;
 import io.llmbroker.worker.providers.UsageEstimator;
 import io.micrometer.core.instrument.Counter;
@@ -32,12 +33,14 @@ import java.util.function.Function;
  * matched against every model it may be served by. Its maximum cost is its prompt's estimated
  * tokens ({@link UsageEstimator}) plus its {@code max_tokens} (or {@code defaultMaxOutputTokens})
  * at the price of the dearest of those models. It is admitted when, for each of its budgets,
- * {@code spent + reserved + maximum <= limit}: {@code spent} is the cost aggregator's latest
- * state for the budget's current period by this worker's clock (0 when that state is of an
+ * {@code reserved + maximum <= share of (limit - spent)}: {@code spent} is the cost aggregator's
+ * latest state for the budget's current period by this worker's clock (0 when that state is of an
  * earlier period, or none arrived yet), {@code reserved} the maximum costs of this worker's
- * admitted requests that have not settled. Admission and reservation are one atomic step, so
- * this worker never overcommits a budget by itself; what other workers have in flight, and spend
- * not yet in the published state, make the bound in the README.
+ * admitted requests that have not settled, and the share is the part of the room that the request
+ * partitions this worker owns hold ({@link CapDivision}, as for caps: the shares of all workers
+ * sum to exactly the room). Admission and reservation are one atomic step, so the workers
+ * together never reserve more than the room they see; spend not yet in the published state makes
+ * the bound in the README. Before its first assignment a worker owns the whole room.
  *
  * <p>Thread-safe.
  */
@@ -68,6 +71,9 @@ public final class BudgetGuard {
   private final Map<String, Long> reserved = new HashMap<>();
   private final AtomicLong reservedTotal = new AtomicLong();
   private final MeterRegistry meters;
+  private volatile Assignment assignment;
+
+  private record Assignment(Set<Integer> partitions, int total) {}
 
   /**
    * @param servingModels the models a request naming a model may be served by (the router's view)
@@ -111,9 +117,10 @@ public final class BudgetGuard {
         BudgetRules.Window period = BudgetRules.window(budget.getPeriod(), now);
         long spent = spentIn(budget.getId(), period);
         long held = reserved.getOrDefault(budget.getId(), 0L);
-        if (spent + held + maximum > budget.getLimitMicros()) {
+        long room = room(budget.getLimitMicros() - spent);
+        if (held + maximum > room) {
           refused(budget);
-          return new Refuse(reason(budget, period, spent, held, maximum));
+          return new Refuse(reason(budget, period, spent, held, maximum, room));
         }
       }
       covering.forEach(b -> reserved.merge(b.getId(), maximum, Long::sum));
@@ -126,6 +133,25 @@ public final class BudgetGuard {
         release(ids, maximum);
       }
     });
+  }
+
+  /**
+   * This worker now owns the request partitions with the given indices out of {@code totalPartitions}
+   * (numbered as for the caps): its share of every budget's room follows.
+   */
+  public void assign(Set<Integer> partitionIndices, int totalPartitions) {
+    if (totalPartitions < 1) {
+      throw new IllegalArgumentException("totalPartitions must be >= 1: " + totalPartitions);
+    }
+    assignment = new Assignment(Set.copyOf(partitionIndices), totalPartitions);
+  }
+
+  private long room(long remaining) {
+    Assignment owned = assignment;
+    if (remaining <= 0 || owned == null) {
+      return remaining;
+    }
+    return CapDivision.slots(remaining, owned.partitions(), owned.total());
   }
 
   /** The largest cost the request can run up on any of {@code models}: 0 when none is priced. */
@@ -161,12 +187,17 @@ public final class BudgetGuard {
         .tag("budget", budget.getId()).register(meters).increment();
   }
 
-  private static String reason(Budget budget, BudgetRules.Window period, long spent, long held, long maximum) {
-    String exhausted = spent >= budget.getLimitMicros() ? "is exhausted" : "has no room for this request";
-    return "budget '" + budget.getId() + "' (" + scope(budget.getScope()) + ", per " + budget.getPeriod() + ") "
-        + exhausted + ": spent " + BudgetRules.usd(spent) + " + reserved " + BudgetRules.usd(held)
-        + " + this request's maximum " + BudgetRules.usd(maximum) + " > limit " + BudgetRules.usd(budget.getLimitMicros())
-        + "; resets at " + Instant.ofEpochMilli(period.end()) + " (rule: budget)";
+  private static String reason(Budget budget, BudgetRules.Window period, long spent, long held, long maximum, long room) {
+    String head = "budget '" + budget.getId() + "' (" + scope(budget.getScope()) + ", per " + budget.getPeriod() + ") ";
+    String tail = "; resets at " + Instant.ofEpochMilli(period.end()) + " (rule: budget)";
+    if (spent >= budget.getLimitMicros()) {
+      return head + "is exhausted: spent " + BudgetRules.usd(spent) + " of limit " + BudgetRules.usd(budget.getLimitMicros())
+          + tail;
+    }
+    return head + "has no room for this request: spent " + BudgetRules.usd(spent) + " of limit "
+        + BudgetRules.usd(budget.getLimitMicros()) + "; this request's maximum " + BudgetRules.usd(maximum)
+        + " plus " + BudgetRules.usd(held) + " reserved by requests in progress exceeds this worker's share "
+        + BudgetRules.usd(Math.max(0, room)) + " of what is left" + tail;
   }
 
   private static String scope(BudgetScope scope) {

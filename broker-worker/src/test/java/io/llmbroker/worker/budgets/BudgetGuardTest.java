@@ -39,7 +39,7 @@ class BudgetGuardTest {
 
     assertThat(verdict).isInstanceOf(BudgetGuard.Refuse.class);
     assertThat(((BudgetGuard.Refuse) verdict).reason())
-        .contains("budget 'search-daily'", "team 'search'", "is exhausted", "spent $0.001000", "limit $0.001000",
+        .contains("budget 'search-daily'", "team 'search'", "is exhausted", "spent $0.001000 of limit $0.001000",
             "resets at 2026-11-24T00:00:00Z", "(rule: budget)");
   }
 
@@ -64,6 +64,19 @@ class BudgetGuardTest {
 
     assertThat(guard.check(request)).isInstanceOf(BudgetGuard.Admit.class);
     assertThat(guard.check(request)).isInstanceOf(BudgetGuard.Refuse.class);
+  }
+
+  @Test
+  void eachWorkerReservesOnlyTheShareOfTheRoomItsPartitionsHold() {
+    BudgetGuard guard = guard(List.of(hard("search-daily", 3_000)), Map.of("search-daily", state(1_800)));
+    LlmRequest request = request("search", 300);
+
+    guard.assign(java.util.Set.of(0), 3);
+
+    assertThat(guard.check(request)).isInstanceOf(BudgetGuard.Admit.class);
+    BudgetGuard.Verdict second = guard.check(request);
+    assertThat(second).isInstanceOf(BudgetGuard.Refuse.class);
+    assertThat(((BudgetGuard.Refuse) second).reason()).contains("this worker's share $0.000400 of what is left");
   }
 
   @Test
