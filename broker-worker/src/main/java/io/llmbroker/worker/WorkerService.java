@@ -119,8 +119,8 @@ public final class WorkerService implements AutoCloseable {
   }
 
   /**
-   * Creates missing topics, loads the apps registry, starts the consumer thread and the ops
-   * server, and returns once they run.
+   * Creates missing topics, loads the apps registry and the budgets, starts the consumer thread
+   * and the ops server, and returns once they run.
    *
    * @param env the environment: provider keys are read from it, never logged
    * @throws io.llmbroker.runtime.config.ConfigException when the routing config cannot be served
@@ -204,7 +204,8 @@ public final class WorkerService implements AutoCloseable {
       opened.remove(consumer);
       log.info("event=worker_started worker={} group={} ops_port={} topics_prefix=\"{}\"", workerId,
           consumerProperties(clientProps, config).get(ConsumerConfig.GROUP_ID_CONFIG), ops.port(), topics.prefix());
-      return new WorkerService(config, intake, thread, router, publisher, apps, budgetBook, verifiers, admin, contact, ops, metrics);
+      return new WorkerService(config, intake, thread, router, publisher, apps, budgetBook, verifiers, admin, contact,
+          ops, metrics);
     } catch (RuntimeException e) {
       for (int i = opened.size() - 1; i >= 0; i--) {
         try {
