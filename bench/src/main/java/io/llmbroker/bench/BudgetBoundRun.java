@@ -64,7 +64,7 @@ final class BudgetBoundRun {
 
   /** What one run measured, in micro-dollars and milliseconds. */
   record Result(long limitMicros, long spentMicros, long overspendMicros, long boundMicros, long stateLagMs,
-      long maxCostMicros, Map<ResponseStatus, Long> statuses, long refusedBeforeAnyCall, double seconds) {
+      long medianStateLagMs, long maxCostMicros, Map<ResponseStatus, Long> statuses, long refusedBeforeAnyCall, double seconds) {
 
     boolean withinBound() {
       return overspendMicros <= boundMicros;
@@ -116,9 +116,10 @@ final class BudgetBoundRun {
       // Every state the aggregator publishes for what was used, so the lag of the last call is measured too.
       Await.until(() -> states.records().stream().anyMatch(r -> r.value().getSpentMicros() >= spent),
           Duration.ofSeconds(60), "the budget state covering all spend");
-      long lag = stateLagMillis(new ArrayList<>(used.values()), states.timed());
+      long[] lags = stateLags(new ArrayList<>(used.values()), states.timed());
+      long lag = lags[lags.length - 1];
       return new Result(settings.limitMicros(), spent, Math.max(0, spent - settings.limitMicros()),
-          maxSpendWithin(new ArrayList<>(used.values()), lag), lag,
+          maxSpendWithin(new ArrayList<>(used.values()), lag), lag, lags[lags.length / 2],
           used.values().stream().mapToLong(UsageEvent::getCostMicros).max().orElse(0), statuses(responses.records()),
           refused(responses.records()), seconds);
     } finally {
@@ -133,18 +134,26 @@ final class BudgetBoundRun {
    * worker receives it) whose spend covers every call that ended by then.
    */
   static long stateLagMillis(List<UsageEvent> used, List<Timed<BudgetState>> states) {
+    long[] lags = stateLags(used, states);
+    return lags.length == 0 ? 0 : lags[lags.length - 1];
+  }
+
+  /** Each call's wait for a state record covering it (see {@link #stateLagMillis}), sorted. */
+  static long[] stateLags(List<UsageEvent> used, List<Timed<BudgetState>> states) {
     List<UsageEvent> byEnd = new ArrayList<>(used);
     byEnd.sort((a, b) -> Long.compare(a.getOccurredAt(), b.getOccurredAt()));
     long cumulative = 0;
-    long worst = 0;
-    for (UsageEvent u : byEnd) {
+    long[] lags = new long[byEnd.size()];
+    for (int i = 0; i < byEnd.size(); i++) {
+      UsageEvent u = byEnd.get(i);
       cumulative += u.getCostMicros();
       long covered = cumulative;
       long seenAt = states.stream().filter(s -> s.value().getSpentMicros() >= covered)
           .mapToLong(Timed::receivedAt).min().orElse(Long.MAX_VALUE);
-      worst = Math.max(worst, seenAt - u.getOccurredAt());
+      lags[i] = seenAt - u.getOccurredAt();
     }
-    return worst;
+    java.util.Arrays.sort(lags);
+    return lags;
   }
 
   /** The largest total cost of calls that ended within any window of {@code windowMillis}. */

@@ -80,7 +80,7 @@ final class BudgetsBench implements Callable<Integer> {
         .figure("spent", BudgetRules.usd(r.spentMicros()))
         .figure("overspend", BudgetRules.usd(r.overspendMicros()))
         .figure("bound: spend within one state lag", BudgetRules.usd(r.boundMicros()))
-        .figure("state lag (measured)", r.stateLagMs() + " ms")
+        .figure("state lag (measured): longest, median call", r.stateLagMs() + " ms, " + r.medianStateLagMs() + " ms")
         .figure("most expensive call", BudgetRules.usd(r.maxCostMicros()))
         .figure("answers", r.statuses().toString())
         .figure("served calls per second", ResultBlock.number(callsPerSecond))
