@@ -4,19 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmbroker.avro.BudgetPeriod;
 import io.llmbroker.avro.BudgetState;
-import io.llmbroker.cli.LlmBrokerCommand;
+import io.llmbroker.cli.CommandRun;
 import io.llmbroker.runtime.budgets.BudgetRules;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.testsupport.KafkaFixture;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Instant;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class BudgetsCommandTest {
 
@@ -25,16 +22,16 @@ class BudgetsCommandTest {
 
   @Test
   void setListStatusAndDeleteABudget() throws Exception {
-    Run set = run("budgets", "set", "search-daily", "--team", "search", "--limit-usd", "2.50", "--period", "DAY",
+    CommandRun set = run("budgets", "set", "search-daily", "--team", "search", "--limit-usd", "2.50", "--period", "DAY",
         "--mode", "HARD", "--alerts", "50,90");
-    Run soft = run("budgets", "set", "acme-gpt4o", "--customer", "acme", "--model", "openai/gpt-4o", "--limit-usd", "100");
+    CommandRun soft = run("budgets", "set", "acme-gpt4o", "--customer", "acme", "--model", "openai/gpt-4o", "--limit-usd", "100");
     long now = System.currentTimeMillis();
     BudgetRules.Window today = BudgetRules.window(BudgetPeriod.DAY, now);
     publishState(BudgetState.newBuilder().setBudgetId("search-daily").setPeriodStart(today.start())
         .setPeriodEnd(today.end()).setSpentMicros(2_000_000).setLimitMicros(2_500_000).build());
 
-    Run list = run("budgets", "list");
-    Run status = run("budgets", "status");
+    CommandRun list = run("budgets", "list");
+    CommandRun status = run("budgets", "status");
 
     assertThat(set.code()).as(set.err()).isZero();
     assertThat(soft.code()).as(soft.err()).isZero();
@@ -46,7 +43,7 @@ class BudgetsCommandTest {
             + Instant.ofEpochMilli(today.end()))
         .containsPattern("acme-gpt4o\\s+SOFT\\s+\\$0\\.000000\\s+\\$100\\.000000\\s+0\\.0%\\s+OK");
 
-    Run deleted = run("budgets", "delete", "search-daily");
+    CommandRun deleted = run("budgets", "delete", "search-daily");
 
     assertThat(deleted.code()).as(deleted.err()).isZero();
     assertThat(run("budgets", "list").out()).doesNotContain("search-daily").contains("acme-gpt4o");
@@ -54,10 +51,10 @@ class BudgetsCommandTest {
 
   @Test
   void mistakesAreOneLineErrorsThatWriteNothing() {
-    Run noScope = run("budgets", "set", "lonely", "--limit-usd", "1");
-    Run badLimit = run("budgets", "set", "free", "--team", "search", "--limit-usd", "0");
-    Run badThreshold = run("budgets", "set", "odd", "--team", "search", "--limit-usd", "1", "--alerts", "0");
-    Run missing = run("budgets", "delete", "nobody");
+    CommandRun noScope = run("budgets", "set", "lonely", "--limit-usd", "1");
+    CommandRun badLimit = run("budgets", "set", "free", "--team", "search", "--limit-usd", "0");
+    CommandRun badThreshold = run("budgets", "set", "odd", "--team", "search", "--limit-usd", "1", "--alerts", "0");
+    CommandRun missing = run("budgets", "delete", "nobody");
 
     assertThat(noScope.code()).isEqualTo(2);
     assertThat(noScope.err()).contains("give --team, --app or --customer");
@@ -74,19 +71,7 @@ class BudgetsCommandTest {
     }
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private Run run(String... args) {
-    String[] all = new String[args.length + 4];
-    System.arraycopy(args, 0, all, 0, args.length);
-    all[args.length] = "--bootstrap-server";
-    all[args.length + 1] = kafka.bootstrapServers();
-    all[args.length + 2] = "--topic-prefix";
-    all[args.length + 3] = topics.prefix();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = LlmBrokerCommand.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
-    int code = cli.execute(all);
-    return new Run(code, out.toString(), err.toString());
+  private CommandRun run(String... args) {
+    return CommandRun.run(kafka, topics, args);
   }
 }
