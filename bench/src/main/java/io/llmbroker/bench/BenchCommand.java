@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
         CapsBench.class,
         CrashBench.class,
         MemoryBench.class,
+        BudgetsBench.class,
         BenchClientCommand.class,
         CommandLine.HelpCommand.class
     })

@@ -1,6 +1,8 @@
 package io.llmbroker.worker;
 
 import io.llmbroker.avro.App;
+import io.llmbroker.avro.Budget;
+import io.llmbroker.avro.BudgetState;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.runtime.apps.AppEntry;
 import io.llmbroker.runtime.apps.AppRegistry;
@@ -10,11 +12,14 @@ import io.llmbroker.runtime.topics.ReplyTopics;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
+import io.llmbroker.worker.budgets.BudgetBook;
+import io.llmbroker.worker.budgets.BudgetGuard;
 import io.llmbroker.worker.config.WorkerConfig;
 import io.llmbroker.worker.intake.BrokerContact;
 import io.llmbroker.worker.intake.RequestIntake;
 import io.llmbroker.worker.ops.WorkerMetrics;
 import io.llmbroker.worker.policy.RequestPolicy;
+import io.llmbroker.worker.pricing.PriceTable;
 import io.llmbroker.worker.pipeline.RequestPipeline;
 import io.llmbroker.worker.pipeline.RequestValidator;
 import io.llmbroker.worker.publishing.OutputPublisher;
@@ -91,6 +96,7 @@ public final class WorkerService implements AutoCloseable {
   private final CallRouter router;
   private final OutputPublisher publisher;
   private final AppRegistry apps;
+  private final BudgetBook budgets;
   private final ExecutorService verifiers;
   private final Admin admin;
   private final BrokerContact contact;
@@ -99,7 +105,7 @@ public final class WorkerService implements AutoCloseable {
   private boolean closed;
 
   private WorkerService(WorkerConfig config, RequestIntake intake, Thread intakeThread, CallRouter router,
-      OutputPublisher publisher, AppRegistry apps, ExecutorService verifiers, Admin admin, BrokerContact contact,
+      OutputPublisher publisher, AppRegistry apps, BudgetBook budgets, ExecutorService verifiers, Admin admin, BrokerContact contact,
       OpsServer ops, WorkerMetrics metrics) {
     this.config = config;
     this.intake = intake;
@@ -107,6 +113,7 @@ public final class WorkerService implements AutoCloseable {
     this.router = router;
     this.publisher = publisher;
     this.apps = apps;
+    this.budgets = budgets;
     this.verifiers = verifiers;
     this.admin = admin;
     this.contact = contact;
@@ -115,8 +122,8 @@ public final class WorkerService implements AutoCloseable {
   }
 
   /**
-   * Creates missing topics, loads the apps registry, starts the consumer thread and the ops
-   * server, and returns once they run.
+   * Creates missing topics, loads the apps registry and the budgets, starts the consumer thread
+   * and the ops server, and returns once they run.
    *
    * @param env the environment: provider keys are read from it, never logged
    * @throws io.llmbroker.runtime.config.ConfigException when the routing config cannot be served
@@ -139,7 +146,8 @@ public final class WorkerService implements AutoCloseable {
       Admin admin = Admin.create(withClientId(clientProps, workerId + "-admin"));
       opened.add(admin);
       List<Topic<?>> owned = new ArrayList<>(topics.requestTopics());
-      owned.addAll(List.of(topics.usage(), topics.audit(), topics.dlq(), topics.apps()));
+      owned.addAll(List.of(topics.usage(), topics.audit(), topics.dlq(), topics.apps(), topics.budgets(),
+          topics.budgetState()));
       Topics.createMissing(admin, owned, replication);
 
       PrometheusMeterRegistry registry = OpsServer.newRegistry();
@@ -175,6 +183,13 @@ public final class WorkerService implements AutoCloseable {
           config.intake().maxRequestBytes(), router::routeProblem);
       RequestPolicy policy = new RequestPolicy(apps, config.intake().requireApp(), config.intake().requireSignature(),
           config.intake().replayWindow(), clock);
+      // Loaded before the intake starts too: a ready worker knows every hard budget and its last published spend.
+      BudgetBook budgetBook = BudgetBook.start(clientProps, workerId + "-budgets", topics,
+          serdes.serde(Budget.class).deserializer(), serdes.serde(BudgetState.class).deserializer(), registry,
+          REGISTRY_LOAD_TIMEOUT);
+      opened.add(budgetBook);
+      BudgetGuard budgets = new BudgetGuard(budgetBook, router::servingModels,
+          new PriceTable(config.routing().priceList(), registry), config.budgets().defaultMaxOutputTokens(), clock, registry);
       ExecutorService verifiers = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors(), runnable -> {
         Thread thread = new Thread(runnable, "signature-verifier-" + workerId);
         thread.setDaemon(true);
@@ -182,11 +197,14 @@ public final class WorkerService implements AutoCloseable {
       });
       opened.add(verifiers::shutdownNow);
       RequestPipeline pipeline = new RequestPipeline(serdes.serde(LlmRequest.class).deserializer(), validator,
-          policy, verifiers, router, publisher, metrics, clock, workerId);
+          policy, budgets, verifiers, router, publisher, metrics, clock, workerId);
       KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerProperties(clientProps, config),
           new ByteArrayDeserializer(), new ByteArrayDeserializer());
       opened.add(consumer);
-      RequestIntake intake = new RequestIntake(consumer, topics, pipeline, router::assign, router::withinShares, metrics,
+      RequestIntake intake = new RequestIntake(consumer, topics, pipeline, (partitions, total) -> {
+        budgets.assign(partitions, total);
+        router.assign(partitions, total);
+      }, router::withinShares, metrics,
           clock, config.intake());
       BrokerContact contact = new BrokerContact(admin, clock, config.intake().brokerUnreachableAfter());
       opened.add(contact);
@@ -199,7 +217,8 @@ public final class WorkerService implements AutoCloseable {
       opened.remove(consumer);
       log.info("event=worker_started worker={} group={} ops_port={} topics_prefix=\"{}\"", workerId,
           consumerProperties(clientProps, config).get(ConsumerConfig.GROUP_ID_CONFIG), ops.port(), topics.prefix());
-      return new WorkerService(config, intake, thread, router, publisher, apps, verifiers, admin, contact, ops, metrics);
+      return new WorkerService(config, intake, thread, router, publisher, apps, budgetBook, verifiers, admin, contact,
+          ops, metrics);
     } catch (RuntimeException e) {
       for (int i = opened.size() - 1; i >= 0; i--) {
         try {
@@ -259,6 +278,7 @@ public final class WorkerService implements AutoCloseable {
     publisher.close(Duration.ofSeconds(10));
     contact.close();
     apps.close();
+    budgets.close();
     admin.close(Duration.ofSeconds(5));
     ops.close();
     log.info("event=worker_stopped worker={}", config.worker().id());

@@ -27,7 +27,9 @@ import picocli.CommandLine.Command;
         AuditArchiverCommand.class,
         SubmitCommand.class,
         BatchCommand.class,
-        AppsCommand.class, io.llmbroker.cli.security.AclsCommand.class,
+        AppsCommand.class,
+        io.llmbroker.cli.security.AclsCommand.class,
+        io.llmbroker.cli.budgets.BudgetsCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {

@@ -1,5 +1,6 @@
 package io.llmbroker.costs;
 
+import io.llmbroker.costs.budgets.BudgetsHandler;
 import io.llmbroker.costs.config.CostAggregatorConfig;
 import io.llmbroker.costs.query.CostQueryHandler;
 import io.llmbroker.costs.query.StreamsRollupSource;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The running cost aggregator: the Streams job of {@link CostTopology} plus its ops server, which
  * serves {@code /health/live}, {@code /health/ready} (ready while Streams is RUNNING),
- * {@code /metrics} and the query API at {@value CostQueryHandler#PATH}.
+ * {@code /metrics}, the query API at {@value CostQueryHandler#PATH} and budgets at {@value BudgetsHandler#PATH}.
  *
  * <p>Interactive queries read this instance's stores only; one instance is enough for now (see
  * {@link StreamsRollupSource}). Thread-safe; {@link #close()} is idempotent.
@@ -56,7 +57,8 @@ public final class CostAggregatorService implements AutoCloseable {
   public static CostAggregatorService start(CostAggregatorConfig config, Map<String, String> env) {
     Topics topics = config.topics().catalogue();
     try (Admin admin = Admin.create(config.kafkaMap())) {
-      Topics.createMissing(admin, List.of(topics.usage(), topics.costRollups(), topics.dlq()),
+      Topics.createMissing(admin, List.of(topics.usage(), topics.costRollups(), topics.dlq(), topics.budgets(),
+              topics.budgetState(), topics.budgetAlerts()),
           config.topics().replicationFactor());
     }
     AvroSerdes serdes = AvroSerdes.fromConfig(config.kafkaMap());
@@ -75,6 +77,7 @@ public final class CostAggregatorService implements AutoCloseable {
     KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(ops.registry());
     ops.handle(CostQueryHandler.PATH, new CostQueryHandler(new StreamsRollupSource(streams), Clock.systemUTC()));
+    ops.handle(BudgetsHandler.PATH, new BudgetsHandler(streams, topics, serdes, Clock.systemUTC()));
     streams.start();
     LOG.info("cost aggregator reading {} on port {}", topics.usage().name(), ops.port());
     return new CostAggregatorService(streams, ops, streamsMetrics);

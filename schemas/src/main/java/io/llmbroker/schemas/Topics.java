@@ -2,6 +2,9 @@ package io.llmbroker.schemas;
 
 import io.llmbroker.avro.App;
 import io.llmbroker.avro.AuditRecord;
+import io.llmbroker.avro.Budget;
+import io.llmbroker.avro.BudgetAlert;
+import io.llmbroker.avro.BudgetState;
 import io.llmbroker.avro.CostRollup;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.LlmResponse;
@@ -120,10 +123,26 @@ public final class Topics {
     return prefix + "llm.responses.";
   }
 
+  /** Spending limits: one record per budget, keyed by budget id; a tombstone deletes one. */
+  public Topic<Budget> budgets() {
+    return topic("llm.budgets", Budget.class, Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+  }
+
+  /** Period-to-date spend per budget, keyed by budget id, published by the cost aggregator. */
+  public Topic<BudgetState> budgetState() {
+    return topic("llm.budget-state", BudgetState.class,
+        Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+  }
+
+  /** Alert threshold crossings, keyed by budget id. */
+  public Topic<BudgetAlert> budgetAlerts() {
+    return topic("llm.budget-alerts", BudgetAlert.class, Map.of(TopicConfig.RETENTION_MS_CONFIG, RETENTION_30_DAYS));
+  }
+
   /** Every topic that exists independently of the services using it (reply topics excluded). */
   public List<Topic<?>> all() {
     List<Topic<?>> all = new ArrayList<>(requestTopics());
-    all.addAll(List.of(usage(), audit(), dlq(), costRollups(), apps()));
+    all.addAll(List.of(usage(), audit(), dlq(), costRollups(), apps(), budgets(), budgetState(), budgetAlerts()));
     return all;
   }
 

@@ -40,13 +40,14 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  *   replay-window: 15m       # a signed request's created_at must be this close to the worker's clock
  * routing: ...           # see RoutingConfig
  * publishing: {max-attempts: 5, reply-compression: none, record-compression: zstd}
+ * budgets: {default-max-output-tokens: 4096}   # reserved for a request that names no max_tokens
  * </pre>
  *
  * Every section but {@code kafka.bootstrap.servers} and {@code routing} has defaults.
  * Immutable and thread-safe.
  */
 public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettings topics, OpsSettings ops, Intake intake,
-    RoutingConfig routing, Publishing publishing) {
+    RoutingConfig routing, Publishing publishing, Budgets budgets) {
 
   private static final String BUNDLED = "/io/llmbroker/worker/default-worker.yaml";
 
@@ -70,6 +71,7 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
       throw new IllegalArgumentException("routing is required: providers, deployments and aliases to serve");
     }
     publishing = publishing == null ? new Publishing(null, null, null) : publishing;
+    budgets = budgets == null ? new Budgets(null) : budgets;
     Publishing.requireRoomForDeadLetters(intake.maxRequestBytes(), kafka);
   }
 
@@ -192,6 +194,21 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
    * @param replyCompression {@code compression.type} of the responses' producer
    * @param recordCompression {@code compression.type} of the usage, audit and DLQ producer
    */
+  /**
+   * How the worker reserves against hard budgets.
+   *
+   * @param defaultMaxOutputTokens the output tokens reserved for a request that names no
+   *     {@code max_tokens}: the ceiling assumed for the model's answer
+   */
+  public record Budgets(Integer defaultMaxOutputTokens) {
+    public Budgets {
+      defaultMaxOutputTokens = defaultMaxOutputTokens == null ? 4096 : defaultMaxOutputTokens;
+      if (defaultMaxOutputTokens < 1) {
+        throw new IllegalArgumentException("default-max-output-tokens must be >= 1: " + defaultMaxOutputTokens);
+      }
+    }
+  }
+
   public record Publishing(Integer maxAttempts, String replyCompression, String recordCompression) {
 
     /** Room for the headers a dead letter adds to a copy of the largest accepted request. */

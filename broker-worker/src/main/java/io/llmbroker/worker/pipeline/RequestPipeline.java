@@ -9,6 +9,7 @@ import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.runtime.logging.LogLimiter;
 import io.llmbroker.runtime.retry.Backoff;
 import io.llmbroker.runtime.topics.ReplyTopics;
+import io.llmbroker.worker.budgets.BudgetGuard;
 import io.llmbroker.worker.intake.RecordHandler;
 import io.llmbroker.worker.intake.RecordWork;
 import io.llmbroker.worker.ops.WorkerMetrics;
@@ -48,6 +49,8 @@ import org.slf4j.event.Level;
  *   <li>reply topic: found, or created while fewer than {@code intake.max-reply-topics} exist;
  *       past that the request is REJECTED (QUOTA), no provider call, and only audited;
  *   <li>deadline at intake, then again just before dispatch: EXPIRED, no provider call;
+ *   <li>budgets: a request under an exhausted hard budget is answered REJECTED (QUOTA), no provider
+ *       call; an admitted one holds a reservation of its maximum cost until it is answered;
  *   <li>route: the router queues the call by priority and runs it to its outcome;
  *   <li>publish the response, the usage event (when a provider was called) and the audit record.
  * </ol>
@@ -66,6 +69,7 @@ public final class RequestPipeline implements RecordHandler {
   private final Deserializer<LlmRequest> decoder;
   private final RequestValidator validator;
   private final RequestPolicy policy;
+  private final BudgetGuard budgets;
   private final Executor verifiers;
   private final CallRouter router;
   private final OutputPublisher publisher;
@@ -77,19 +81,21 @@ public final class RequestPipeline implements RecordHandler {
   private final LogLimiter logLimit = LogLimiter.perDefaultInterval();
 
   public RequestPipeline(Deserializer<LlmRequest> decoder, RequestValidator validator, RequestPolicy policy,
-      Executor verifiers, CallRouter router, OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId) {
-    this(decoder, validator, policy, verifiers, router, publisher, metrics, clock, workerId,
+      BudgetGuard budgets, Executor verifiers, CallRouter router, OutputPublisher publisher, WorkerMetrics metrics,
+      Clock clock, String workerId) {
+    this(decoder, validator, policy, budgets, verifiers, router, publisher, metrics, clock, workerId,
         delay -> CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS));
   }
 
   /** As above; {@code later} gives the executor that runs a decode retry after the given backoff. */
   RequestPipeline(Deserializer<LlmRequest> decoder, RequestValidator validator, RequestPolicy policy,
-      Executor verifiers, CallRouter router, OutputPublisher publisher, WorkerMetrics metrics, Clock clock, String workerId,
-      Function<Duration, Executor> later) {
+      BudgetGuard budgets, Executor verifiers, CallRouter router, OutputPublisher publisher, WorkerMetrics metrics,
+      Clock clock, String workerId, Function<Duration, Executor> later) {
     this.later = later;
     this.decoder = decoder;
     this.validator = validator;
     this.policy = policy;
+    this.budgets = budgets;
     this.verifiers = verifiers;
     this.router = router;
     this.publisher = publisher;
@@ -227,12 +233,23 @@ public final class RequestPipeline implements RecordHandler {
       work.publish(() -> finish(record, context, expired(context, "deadline passed before dispatch")));
       return;
     }
+    BudgetGuard.Verdict budget = budgets.check(request);
+    if (budget instanceof BudgetGuard.Refuse refuse) {
+      work.publish(() -> finish(record, context, Outputs.refused(context, ResponseStatus.REJECTED, ErrorClass.QUOTA,
+          refuse.reason(), clock.millis())));
+      return;
+    }
+    BudgetGuard.Reservation reservation = ((BudgetGuard.Admit) budget).reservation();
     Optional<CompletableFuture<CallOutcome>> call = work.route(() -> {
       metrics.inFlight().incrementAndGet();
       return router.call(request, context.priority(), deadline);
     });
+    if (call.isEmpty()) {
+      reservation.settle();
+    }
     call.ifPresent(routed -> routed.whenComplete((outcome, error) -> {
       metrics.inFlight().decrementAndGet();
+      reservation.settle();
       if (routed.isCancelled()) {
         // Withdrawn: no outputs; the partition's next owner serves the request.
         work.handedBack();

@@ -76,7 +76,18 @@ public final class PriceTable {
       }
       return 0;
     }
-    Price p = price.get();
+    return cost(price.get(), usage);
+  }
+
+  /**
+   * What {@code usage} on {@code model} would cost, in micro-dollars, without counting it in any
+   * metric: for estimates made before a call. Empty for a model missing from the table.
+   */
+  public Optional<Long> quote(String model, TokenUsage usage) {
+    return priceOf(model).map(p -> cost(p, usage));
+  }
+
+  private static long cost(Price p, TokenUsage usage) {
     long cached = Math.min(Math.max(0, usage.getCachedInputTokens()), Math.max(0, usage.getInputTokens()));
     long fresh = Math.max(0, usage.getInputTokens()) - cached;
     BigDecimal total = p.input().multiply(BigDecimal.valueOf(fresh))

@@ -6,6 +6,7 @@ import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
 import io.llmbroker.avro.ChatMessage;
 import io.llmbroker.avro.GenerationParams;
+import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.TokenUsage;
 import io.llmbroker.avro.ToolCall;
 import io.llmbroker.avro.ToolDefinition;
@@ -44,7 +45,7 @@ public final class UsageEstimator {
     Encoding encoding = encodingFor(call.model());
     TokenUsage.Builder estimated = usage == null ? TokenUsage.newBuilder() : TokenUsage.newBuilder(usage);
     if (inputMissing) {
-      estimated.setInputTokens(promptTokens(call, encoding));
+      estimated.setInputTokens(promptTokens(call.request(), encoding));
     }
     if (outputMissing) {
       estimated.setOutputTokens(answerTokens(reply, encoding));
@@ -53,14 +54,19 @@ public final class UsageEstimator {
         estimated.setEstimated(true).build(), reply.httpStatus());
   }
 
+  /** The prompt tokens of {@code request} sent to {@code model}, counted as for an unreported input. */
+  public static int promptTokens(LlmRequest request, String model) {
+    return promptTokens(request, encodingFor(model));
+  }
+
   static Encoding encodingFor(String model) {
     String name = model.startsWith("models/") ? model.substring("models/".length()) : model;
     return ENCODINGS.getEncodingForModel(name).orElseGet(() -> ENCODINGS.getEncoding(EncodingType.O200K_BASE));
   }
 
-  private static int promptTokens(ProviderCall call, Encoding encoding) {
+  private static int promptTokens(LlmRequest request, Encoding encoding) {
     long tokens = REPLY_PRIMING;
-    for (ChatMessage m : call.request().getMessages()) {
+    for (ChatMessage m : request.getMessages()) {
       tokens += PER_MESSAGE + count(encoding, m.getRole()) + count(encoding, Prompts.text(m));
       if (m.getName() != null) {
         tokens += PER_NAME + count(encoding, m.getName());
@@ -71,7 +77,7 @@ public final class UsageEstimator {
         }
       }
     }
-    GenerationParams params = call.request().getParams();
+    GenerationParams params = request.getParams();
     if (params != null && params.getTools() != null) {
       for (ToolDefinition t : params.getTools()) {
         tokens += count(encoding, t.getName()) + count(encoding, t.getDescription()) + count(encoding, t.getParametersJson());

@@ -23,6 +23,14 @@ public interface CallRouter extends AutoCloseable {
   Optional<String> routeProblem(String model);
 
   /**
+   * The models a request naming {@code model} may be served by (each deployment it may fall back
+   * to), as usage records name them; empty when it cannot be routed.
+   */
+  default java.util.List<String> servingModels(String model) {
+    return java.util.List.of(model);
+  }
+
+  /**
    * Runs the request to its final outcome.
    *
    * @param deadlineMillis epoch millis after which no new attempt starts and an attempt in

@@ -74,11 +74,9 @@ public final class DefaultCallRouter implements CallRouter {
     scheduler.setRemoveOnCancelPolicy(true);
     RoutingConfig.MinShare m = config.minShare();
     this.shares = new MinShares(m.interactive(), m.standard(), m.batch());
-    Map<String, PriceTable.Price> prices = new HashMap<>();
-    config.prices().forEach((model, p) -> prices.put(model, PriceTable.Price.ofUsdPerMillion(p.input(), p.cachedInput(), p.output())));
     this.context = new RouterContext(config, clock, scheduler,
         Backoff.exponential(config.retry().initialBackoff(), config.retry().maxBackoff()),
-        new PriceTable(prices, meters), new RouterMetrics(meters));
+        new PriceTable(config.priceList(), meters), new RouterMetrics(meters));
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     config.providers().forEach((name, provider) -> adapters.put(name, Adapters.create(name, provider, env, http, scheduler, clock)));
     config.deployments().forEach((name, d) -> routes.put(name, newRoute(name, d.provider(), d.model(),
@@ -97,6 +95,11 @@ public final class DefaultCallRouter implements CallRouter {
     }
     return Optional.of("unknown model: '" + model + "' is neither a configured alias, a deployment nor an"
         + " allowed provider/model");
+  }
+
+  @Override
+  public List<String> servingModels(String model) {
+    return resolve(model).stream().map(r -> r.model).distinct().toList();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.llmbroker.worker.routing;
 
+import io.llmbroker.worker.pricing.PriceTable;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -281,6 +282,13 @@ public record RoutingConfig(
         throw new IllegalArgumentException("need 0 <= min <= max: min " + min + ", max " + max);
       }
     }
+  }
+
+  /** The configured prices in micro-dollars per million tokens, by model. */
+  public Map<String, PriceTable.Price> priceList() {
+    Map<String, PriceTable.Price> list = new java.util.HashMap<>();
+    prices.forEach((model, p) -> list.put(model, PriceTable.Price.ofUsdPerMillion(p.input(), p.cachedInput(), p.output())));
+    return list;
   }
 
   /**

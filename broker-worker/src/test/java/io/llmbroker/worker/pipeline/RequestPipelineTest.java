@@ -14,9 +14,12 @@ import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.testsupport.KafkaFixture;
+import io.llmbroker.worker.budgets.BudgetGuard;
+import io.llmbroker.worker.budgets.BudgetView;
 import io.llmbroker.worker.intake.RecordWork;
 import io.llmbroker.worker.ops.WorkerMetrics;
 import io.llmbroker.worker.policy.RequestPolicy;
+import io.llmbroker.worker.pricing.PriceTable;
 import io.llmbroker.worker.publishing.OutputPublisher;
 import io.llmbroker.worker.routing.CallOutcome;
 import io.llmbroker.worker.routing.CallRouter;
@@ -150,8 +153,11 @@ class RequestPipelineTest {
     RequestValidator validator = new RequestValidator(Pattern.compile("[a-z]+"), "{app}", app -> false, 100_000,
         model -> model.equals("fast") ? Optional.empty() : Optional.of("unknown model: '" + model + "'"));
     RequestPolicy policy = new RequestPolicy(AppLookup.of(Map.of()), false, false, Duration.ofMinutes(5), CLOCK);
-    return new RequestPipeline(decoder, validator, policy, Runnable::run, router, publisher, metrics, CLOCK, "w-test",
-        backoff -> decodeRetries::add);
+    SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    BudgetGuard noBudgets = new BudgetGuard(BudgetView.of(List.of(), Map.of()), List::of, new PriceTable(Map.of(), meters),
+        100, CLOCK, meters);
+    return new RequestPipeline(decoder, validator, policy, noBudgets, Runnable::run, router, publisher, metrics, CLOCK,
+        "w-test", backoff -> decodeRetries::add);
   }
 
   private ConsumerRecord<byte[], byte[]> record(LlmRequest request) {

@@ -71,6 +71,7 @@ public final class DemoCommand implements Callable<Integer> {
           .withTopicPrefix(prefix)
           .withDefaultTimeout(Duration.ofMinutes(3));
       DemoRun run;
+      DemoBudget.set(stack.bootstrapServers(), prefix);
       try (LlmBrokerClient client = LlmBrokerClient.create(config)) {
         client.ready().get();
         run = new DemoTraffic(client, batch, interactiveRate, TEAMS).run(out);

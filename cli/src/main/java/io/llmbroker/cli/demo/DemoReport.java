@@ -39,11 +39,12 @@ final class DemoReport {
     this.run = run;
   }
 
-  void print() throws InterruptedException {
+  void print() throws Exception {
     out.printf("%nAnswered %d requests in %.1f s.%n", run.sent().size(), run.elapsed().toMillis() / 1000.0);
     statuses();
     latencies();
     costs();
+    DemoBudget.report(out, stack.costs().port(), run);
     archive();
   }
 

@@ -6,15 +6,13 @@ import io.llmbroker.avro.App;
 import io.llmbroker.avro.ChatMessage;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.Priority;
-import io.llmbroker.cli.LlmBrokerCommand;
+import io.llmbroker.cli.CommandRun;
 import io.llmbroker.runtime.apps.AppEntry;
 import io.llmbroker.runtime.apps.AppRegistry;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.schemas.signing.RequestSigning;
 import io.llmbroker.testsupport.KafkaFixture;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -22,7 +20,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 class AppsCommandTest {
 
@@ -31,7 +28,7 @@ class AppsCommandTest {
 
   @Test
   void addPrintsThePrivateKeyOnceAndStoresOnlyThePublicKeyThatVerifiesItsSignatures() {
-    Run added = run("apps", "add", "ranker", "--team", "search", "--models", "fast,openai/gpt-4o-mini",
+    CommandRun added = run("apps", "add", "ranker", "--team", "search", "--models", "fast,openai/gpt-4o-mini",
         "--max-priority", "STANDARD", "--max-tokens", "500", "--default-customer", "acme");
 
     assertThat(added.code()).as(added.err()).isZero();
@@ -59,8 +56,8 @@ class AppsCommandTest {
     run("apps", "add", "ranker", "--team", "search", "--models", "fast");
     String firstKey = registered("ranker").getKeys().get(0).getId();
 
-    Run set = run("apps", "set", "ranker", "--max-tokens", "100", "--new-key");
-    Run revokeKey = run("apps", "revoke", "ranker", "--key", firstKey);
+    CommandRun set = run("apps", "set", "ranker", "--max-tokens", "100", "--new-key");
+    CommandRun revokeKey = run("apps", "revoke", "ranker", "--key", firstKey);
 
     assertThat(set.code()).as(set.err()).isZero();
     assertThat(revokeKey.code()).as(revokeKey.err()).isZero();
@@ -73,13 +70,13 @@ class AppsCommandTest {
     assertThat(app.getKeys().get(1).getRevokedAt()).isNull();
     assertThat(app.getKeys().get(1).getId()).isEqualTo(field(set.out(), "signing-key-id"));
 
-    Run revokeApp = run("apps", "revoke", "ranker");
+    CommandRun revokeApp = run("apps", "revoke", "ranker");
 
     assertThat(revokeApp.code()).isZero();
     assertThat(registered("ranker").getRevokedAt()).isNotNull();
-    Run list = run("apps", "list");
+    CommandRun list = run("apps", "list");
     assertThat(list.out()).containsPattern("ranker\\s+search\\s+revoked");
-    Run show = run("apps", "show", "ranker");
+    CommandRun show = run("apps", "show", "ranker");
     assertThat(show.out()).contains("team:             search", firstKey + "  created").doesNotContain("signing-key:");
   }
 
@@ -87,10 +84,10 @@ class AppsCommandTest {
   void mistakesAreOneLineErrorsThatChangeNothing() {
     run("apps", "add", "ranker", "--team", "search", "--models", "fast");
 
-    Run again = run("apps", "add", "ranker", "--team", "other", "--models", "*");
-    Run missing = run("apps", "show", "nobody");
-    Run noTeam = run("apps", "add", "lonely", "--models", "fast");
-    Run badKey = run("apps", "revoke", "ranker", "--key", "k-nope");
+    CommandRun again = run("apps", "add", "ranker", "--team", "other", "--models", "*");
+    CommandRun missing = run("apps", "show", "nobody");
+    CommandRun noTeam = run("apps", "add", "lonely", "--models", "fast");
+    CommandRun badKey = run("apps", "revoke", "ranker", "--key", "k-nope");
 
     assertThat(again.code()).isEqualTo(2);
     assertThat(again.err()).contains("'ranker' exists");
@@ -115,19 +112,7 @@ class AppsCommandTest {
     return m.group(1);
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private Run run(String... args) {
-    String[] all = new String[args.length + 4];
-    System.arraycopy(args, 0, all, 0, args.length);
-    all[args.length] = "--bootstrap-server";
-    all[args.length + 1] = kafka.bootstrapServers();
-    all[args.length + 2] = "--topic-prefix";
-    all[args.length + 3] = topics.prefix();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    CommandLine cli = LlmBrokerCommand.commandLine().setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
-    int code = cli.execute(all);
-    return new Run(code, out.toString(), err.toString());
+  private CommandRun run(String... args) {
+    return CommandRun.run(kafka, topics, args);
   }
 }

@@ -3,6 +3,7 @@ package io.llmbroker.costs.topology;
 import io.llmbroker.avro.CostRollup;
 import io.llmbroker.avro.Granularity;
 import io.llmbroker.avro.UsageEvent;
+import io.llmbroker.costs.budgets.BudgetTopology;
 import io.llmbroker.costs.config.CostAggregatorConfig.RollupSettings;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
@@ -36,6 +37,7 @@ import org.apache.kafka.streams.state.WindowStore;
  *   → regroup by team|app|customer|provider|model (repartition "by-dimensions")
  *   → per hour  (store {@value #HOURLY_STORE}) ─┐
  *   → per day   (store {@value #DAILY_STORE})  ─┴→ llm.cost.rollups (key: see {@link RollupKey#topicKey})
+ * de-duplicated usage → budgets (see {@link BudgetTopology}) → llm.budget-state, llm.budget-alerts
  * </pre>
  *
  * The window stores hold one {@link CostRollup} per window and dimension combination, the
@@ -60,12 +62,14 @@ public final class CostTopology {
         Stores.persistentWindowStore(DEDUP_STORE, rollup.dedupWindow(), rollup.dedupWindow(), false),
         Serdes.String(), Serdes.Long()));
 
-    KGroupedStream<String, UsageEvent> byDimensions = builder
+    KStream<String, UsageEvent> deduplicated = builder
         .stream(topics.usage().name(), Consumed.with(Serdes.String(), usageSerde)
             .withTimestampExtractor(new OccurredAtTimestampExtractor())
             .withName("usage"))
         .filter((requestId, usage) -> usage != null, Named.as("drop-tombstones"))
-        .processValues(() -> new DedupProcessor(DEDUP_STORE, rollup.dedupWindow()), Named.as("drop-duplicates"), DEDUP_STORE)
+        .processValues(() -> new DedupProcessor(DEDUP_STORE, rollup.dedupWindow()), Named.as("drop-duplicates"), DEDUP_STORE);
+    BudgetTopology.addTo(builder, deduplicated, topics, serdes);
+    KGroupedStream<String, UsageEvent> byDimensions = deduplicated
         .groupBy((requestId, usage) -> RollupKey.of(usage).encode(),
             Grouped.with("by-dimensions", Serdes.String(), usageSerde));
 

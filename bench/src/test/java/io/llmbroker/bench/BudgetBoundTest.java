@@ -1,0 +1,37 @@
+package io.llmbroker.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llmbroker.avro.ResponseStatus;
+import io.llmbroker.testsupport.KafkaFixture;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The overspend bound of hard budgets, measured: three workers, the real cost aggregator and a
+ * burst of concurrent requests worth about four times one small budget, on the real broker. The
+ * burst is long enough that the budget's state reaches the workers before it is all served, even
+ * with the seconds of state lag of a loaded two-core machine.
+ */
+class BudgetBoundTest {
+
+  @TempDir Path stateDir;
+
+  @Test
+  void threeWorkersUnderConcurrentTrafficOverspendAHardBudgetByNoMoreThanOneStateLagOfSpend() throws Exception {
+    BudgetBoundRun.Settings settings = new BudgetBoundRun.Settings(3, 900, 20_000, 12, Duration.ofMillis(50),
+        Duration.ofMillis(150), 40, Duration.ofMillis(100));
+    String prefix = "budget-bound-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+
+    BudgetBoundRun.Result result = new BudgetBoundRun(KafkaFixture.get().bootstrapServers(), prefix, stateDir, settings).run();
+
+    System.out.println("budget bound: " + result);
+    assertThat(result.statuses().get(ResponseStatus.OK)).as("some requests were served").isPositive();
+    assertThat(result.refusedBeforeAnyCall()).as("the budget refused the rest before any call").isPositive();
+    assertThat(result.statuses().keySet()).containsOnly(ResponseStatus.OK, ResponseStatus.REJECTED);
+    assertThat(result.overspendMicros()).as("overspend within one state lag of spend").isLessThanOrEqualTo(result.boundMicros());
+  }
+}
