@@ -148,8 +148,9 @@ public final class RoleAcls {
         AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.CREATE);
     grants.topic(topics.apps(), AclOperation.READ, AclOperation.DESCRIBE, AclOperation.CREATE);
     // llm.budgets and llm.budget-state, read without a group like the apps registry.
-    grants.add(ResourceType.TOPIC, topics.prefix() + "llm.budget", PatternType.PREFIXED,
-        AclOperation.READ, AclOperation.DESCRIBE);
+    grants.topic(topics.budgets(), AclOperation.READ, AclOperation.DESCRIBE, AclOperation.CREATE);
+    grants.topic(topics.budgetState(), AclOperation.READ, AclOperation.DESCRIBE, AclOperation.CREATE);
+    grants.topic(topics.budgetAlerts(), AclOperation.CREATE);
     return grants.list();
   }
 
@@ -158,9 +159,10 @@ public final class RoleAcls {
     Grants grants = streamsJob(principal, applicationId);
     grants.topic(topics.usage(), AclOperation.READ, AclOperation.DESCRIBE, AclOperation.CREATE);
     grants.topic(topics.costRollups(), AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.CREATE);
-    // llm.budgets in; llm.budget-state and llm.budget-alerts out.
-    grants.add(ResourceType.TOPIC, topics.prefix() + "llm.budget", PatternType.PREFIXED,
-        AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE);
+    grants.topic(topics.budgets(), AclOperation.READ, AclOperation.DESCRIBE, AclOperation.CREATE);
+    for (Topic<?> output : List.of(topics.budgetState(), topics.budgetAlerts())) {
+      grants.topic(output, AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.CREATE);
+    }
     return grants.list();
   }
 
