@@ -50,7 +50,13 @@ final class ChatRequestReader {
     }
     JsonNode options = root.path("stream_options");
     return new ChatCall(model, messages(root.get("messages")), params(root), bool(root, "stream"),
-        options.isObject() && bool(options, "include_usage"), text(root, "user", "user", false), metadata(root));
+        options.isObject() && bool(options, "include_usage"), user(root), metadata(root));
+  }
+
+  /** The end user: {@code user}, or its successor {@code safety_identifier}. */
+  private static String user(JsonNode root) {
+    String user = text(root, "user", "user", false);
+    return user != null ? user : text(root, "safety_identifier", "safety_identifier", false);
   }
 
   private static List<ChatMessage> messages(JsonNode messages) {
