@@ -3,6 +3,9 @@ package io.llmbroker.gateway;
 import io.llmbroker.avro.App;
 import io.llmbroker.client.ClientConfig;
 import io.llmbroker.client.LlmBrokerClient;
+import io.llmbroker.client.RequestSigner;
+import io.llmbroker.gateway.batch.BatchApi;
+import io.llmbroker.gateway.batch.Batches;
 import io.llmbroker.gateway.chat.ChatCompletions;
 import io.llmbroker.gateway.config.GatewayConfig;
 import io.llmbroker.gateway.config.GatewaySettings;
@@ -20,6 +23,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.UUID;
 import org.apache.kafka.clients.admin.Admin;
 import org.slf4j.Logger;
@@ -39,13 +45,15 @@ public final class GatewayService implements AutoCloseable {
   private final AppRegistry apps;
   private final LlmBrokerClient client;
   private final OpsServer ops;
+  private final List<AutoCloseable> others;
   private volatile boolean listening;
   private volatile boolean closed;
 
-  private GatewayService(AppRegistry apps, LlmBrokerClient client, OpsServer ops) {
+  private GatewayService(AppRegistry apps, LlmBrokerClient client, OpsServer ops, List<AutoCloseable> others) {
     this.apps = apps;
     this.client = client;
     this.ops = ops;
+    this.others = others;
     client.ready().thenRun(() -> listening = true);
   }
 
@@ -75,17 +83,36 @@ public final class GatewayService implements AutoCloseable {
       LlmBrokerClient client = LlmBrokerClient.create(new ClientConfig(bootstrap, settings.service(), null, null,
           settings.defaultTimeout(), topics.prefix(), true, clientKafka, settings.signingKeyId(), settings.signingKey()), clock);
       opened.add(client);
+      Batches batches = new Batches(kafka, topics, config.topics().replicationFactor(), serdes,
+          settings.signingKey() == null ? Optional.empty() : Optional.of(RequestSigner.of(settings.signingKeyId(), settings.signingKey())),
+          instance, clock);
+      opened.add(batches);
+      ExecutorService io = Executors.newFixedThreadPool(8, r -> {
+        Thread t = new Thread(r, "gateway-io");
+        t.setDaemon(true);
+        return t;
+      });
+      opened.add(io::shutdownNow);
       PrometheusMeterRegistry meters = OpsServer.newRegistry();
       GatewayService[] self = new GatewayService[1];
       OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), meters,
           () -> self[0] != null && !self[0].closed, () -> self[0] != null && self[0].ready());
+      opened.add(ops);
       Models models = new Models(settings.models());
       ChatCompletions chat = new ChatCompletions(client, settings, clock);
+      BatchApi batchApi = new BatchApi(batches, io, clock);
       ops.handle("/v1/", new ApiHandler(new Authenticator(apps, clock), settings.maxBodyBytes(), meters)
           .route("POST", "/v1/chat/completions", "chat.completions", chat)
           .route("GET", "/v1/models", "models.list", models::list)
-          .route("GET", "/v1/models/.+", "models.get", models::get));
-      self[0] = new GatewayService(apps, client, ops);
+          .route("GET", "/v1/models/.+", "models.get", models::get)
+          .route("POST", "/v1/files", "files.create", settings.maxFileBytes(), batchApi::uploadFile)
+          .route("GET", "/v1/files/[^/]+", "files.get", batchApi::getFile)
+          .route("GET", "/v1/files/[^/]+/content", "files.content", batchApi::fileContent)
+          .route("POST", "/v1/batches", "batches.create", batchApi::createBatch)
+          .route("GET", "/v1/batches", "batches.list", batchApi::listBatches)
+          .route("GET", "/v1/batches/[^/]+", "batches.get", batchApi::getBatch)
+          .route("POST", "/v1/batches/[^/]+/cancel", "batches.cancel", batchApi::cancelBatch));
+      self[0] = new GatewayService(apps, client, ops, List.of(batches, io::shutdownNow));
       log.info("event=gateway_started instance={} port={} service={} signed={} topics_prefix=\"{}\"", instance, ops.port(),
           settings.service(), settings.signingKeyId() != null, topics.prefix());
       return self[0];
@@ -120,6 +147,13 @@ public final class GatewayService implements AutoCloseable {
     closed = true;
     client.close();
     ops.close();
+    for (AutoCloseable other : others) {
+      try {
+        other.close();
+      } catch (Exception e) {
+        log.warn("event=gateway_close_failed error={}", e.toString());
+      }
+    }
     apps.close();
     log.info("event=gateway_stopped port={}", ops.port());
   }

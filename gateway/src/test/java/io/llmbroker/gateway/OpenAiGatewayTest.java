@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.JsonValue;
+import com.openai.core.MultipartField;
 import com.openai.core.http.HttpResponseFor;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
@@ -20,6 +21,11 @@ import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.FunctionDefinition;
+import com.openai.models.batches.Batch;
+import com.openai.models.batches.BatchCreateParams;
+import com.openai.models.files.FileCreateParams;
+import com.openai.models.files.FileObject;
+import com.openai.models.files.FilePurpose;
 import com.openai.models.FunctionParameters;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -33,7 +39,10 @@ import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.testsupport.FakeProviderServer.Api;
 import io.llmbroker.testsupport.FakeProviderServer.Received;
 import io.llmbroker.testsupport.FakeReply;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -268,6 +277,93 @@ class OpenAiGatewayTest {
 
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("llm_gateway_requests_seconds_count{endpoint=\"models.list\"");
+  }
+
+  @Test
+  void aWholeBatchUploadCreatePollDownloadOutputAndErrorsThenCancelAnother() throws Exception {
+    kit.provider.enqueue(Api.OPENAI, FakeReply.openAiOk("one", 5, 1, 0, 0),
+        FakeReply.openAiError(400, "invalid_request_error", null, "bad prompt"), FakeReply.openAiOk("three", 5, 1, 0, 0));
+    OpenAIClient sdk = sdk(token);
+
+    FileObject input = sdk.files().create(FileCreateParams.builder().purpose(FilePurpose.BATCH)
+        .file(MultipartField.<InputStream>builder().value(new ByteArrayInputStream(batchFile("a", "b", "c")))
+            .filename("requests.jsonl").build()).build());
+    Batch created = sdk.batches().create(BatchCreateParams.builder().inputFileId(input.id())
+        .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS).completionWindow(BatchCreateParams.CompletionWindow._24H)
+        .metadata(BatchCreateParams.Metadata.builder().putAdditionalProperty("job", JsonValue.from("nightly")).build()).build());
+    await().atMost(WAIT).until(() -> sdk.batches().retrieve(created.id()).status().equals(Batch.Status.COMPLETED));
+    Batch done = sdk.batches().retrieve(created.id());
+    String output = content(sdk, done.outputFileId().orElseThrow());
+    String errors = content(sdk, done.errorFileId().orElseThrow());
+
+    assertThat(input.filename()).isEqualTo("requests.jsonl");
+    assertThat(content(sdk, input.id())).isEqualTo(new String(batchFile("a", "b", "c"), StandardCharsets.UTF_8));
+    assertThat(created.status()).isIn(Batch.Status.VALIDATING, Batch.Status.IN_PROGRESS);
+    assertThat(done.requestCounts().orElseThrow().total()).isEqualTo(3);
+    assertThat(done.requestCounts().orElseThrow().completed()).isEqualTo(2);
+    assertThat(done.requestCounts().orElseThrow().failed()).isEqualTo(1);
+    assertThat(output.lines().map(l -> json(l).path("custom_id").asText()).toList()).hasSize(2).doesNotHaveDuplicates();
+    assertThat(output).contains("\"status_code\":200");
+    assertThat(errors.lines().toList()).singleElement().satisfies(l -> assertThat(json(l).path("error").isObject()).isTrue());
+    assertThat(sdk.batches().list().data()).extracting(Batch::id).contains(created.id());
+    assertThatThrownBy(() -> sdk.batches().cancel(created.id())).isInstanceOf(OpenAIServiceException.class);
+
+    int calls = kit.provider.received().size();
+    kit.provider.enqueue(Api.OPENAI, FakeReply.openAiOk("slow", 1, 1, 0, 0).after(Duration.ofSeconds(2)),
+        FakeReply.openAiOk("slow", 1, 1, 0, 0).after(Duration.ofSeconds(2)));
+    FileObject second = sdk.files().create(FileCreateParams.builder().purpose(FilePurpose.BATCH)
+        .file(batchFile("x", "y")).build());
+    Batch running = sdk.batches().create(BatchCreateParams.builder().inputFileId(second.id())
+        .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS).completionWindow(BatchCreateParams.CompletionWindow._24H).build());
+    await().atMost(WAIT).until(() -> kit.provider.received().size() == calls + 2);
+
+    Batch cancelled = sdk.batches().cancel(running.id());
+
+    assertThat(cancelled.status()).isEqualTo(Batch.Status.CANCELLED);
+    assertThat(sdk.batches().retrieve(running.id()).status()).isEqualTo(Batch.Status.CANCELLED);
+  }
+
+  @Test
+  void aBatchWithABadLineFailsValidationAndEnqueuesNothing() {
+    OpenAIClient sdk = sdk(token);
+    long before = kit.requestsOnKafka();
+    byte[] file = (new String(batchFile("ok"), StandardCharsets.UTF_8) + "{\"custom_id\": \"bad\", \"method\": \"POST\"}\n"
+        + new String(batchFile("ok"), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+
+    FileObject input = sdk.files().create(FileCreateParams.builder().purpose(FilePurpose.BATCH).file(file).build());
+    Batch batch = sdk.batches().create(BatchCreateParams.builder().inputFileId(input.id())
+        .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS).completionWindow(BatchCreateParams.CompletionWindow._24H).build());
+    await().atMost(WAIT).until(() -> sdk.batches().retrieve(batch.id()).status().equals(Batch.Status.FAILED));
+
+    Batch failed = sdk.batches().retrieve(batch.id());
+    assertThat(failed.errors().orElseThrow().data().orElseThrow()).extracting(e -> e.line().orElseThrow(), e -> e.code().orElseThrow())
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(2L, "invalid_request"), org.assertj.core.groups.Tuple.tuple(3L, "duplicate_custom_id"));
+    assertThat(kit.requestsOnKafka()).isEqualTo(before);
+    assertThatThrownBy(() -> sdk.batches().retrieve("batch_nope")).isInstanceOf(NotFoundException.class);
+  }
+
+  private static byte[] batchFile(String... customIds) {
+    StringBuilder out = new StringBuilder();
+    for (String id : customIds) {
+      out.append("{\"custom_id\": \"").append(id).append("\", \"method\": \"POST\", \"url\": \"/v1/chat/completions\", ")
+          .append("\"body\": {\"model\": \"fast\", \"messages\": [{\"role\": \"user\", \"content\": \"Line ")
+          .append(id).append("\"}]}}\n");
+    }
+    return out.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String content(OpenAIClient sdk, String fileId) throws Exception {
+    try (var response = sdk.files().content(fileId); InputStream body = response.body()) {
+      return new String(body.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private static JsonNode json(String line) {
+    try {
+      return JSON.readTree(line);
+    } catch (Exception e) {
+      throw new AssertionError(line, e);
+    }
   }
 
   private void assertRaw(String method, String path, String body, int status, String param) throws Exception {

@@ -1,7 +1,6 @@
 package io.llmbroker.gateway.chat;
 
 import io.llmbroker.avro.App;
-import io.llmbroker.avro.GenerationParams;
 import io.llmbroker.client.BrokerRequest;
 import io.llmbroker.client.LlmBrokerClient;
 import io.llmbroker.client.RequestBuilder;
@@ -32,17 +31,6 @@ public final class ChatCompletions implements Endpoint {
     this.clock = clock;
   }
 
-  /**
-   * OpenAI's SDKs rarely set {@code max_tokens}; a worker refuses a request without it when the app
-   * has a ceiling, so the ceiling stands in for it. A value above the ceiling is left for the worker to refuse.
-   */
-  private static GenerationParams withCeiling(GenerationParams params, App app) {
-    if (params.getMaxTokens() != null || app.getMaxTokens() == null) {
-      return params;
-    }
-    return GenerationParams.newBuilder(params).setMaxTokens(app.getMaxTokens()).build();
-  }
-
   @Override
   public CompletionStage<HttpReply> handle(ApiRequest request) {
     ChatCall call = ChatRequestReader.read(request.body());
@@ -61,7 +49,7 @@ public final class ChatCompletions implements Endpoint {
         .tags(call.metadata())
         .model(call.model())
         .messages(call.messages())
-        .params(withCeiling(call.params(), app))
+        .params(ModelCeiling.apply(call.params(), app))
         .priority(options.priority())
         .deadline(options.deadline())
         .timeout(options.timeout());

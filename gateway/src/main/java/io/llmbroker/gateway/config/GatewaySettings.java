@@ -15,9 +15,10 @@ import java.util.List;
  * @param models what {@code GET /v1/models} lists for an app allowed any model ({@code *})
  * @param signingKeyId the id of the gateway's own Ed25519 key, as registered in the apps it serves; null: unsigned
  * @param signingKey the gateway's private key (base64 PKCS#8); a secret, never shown by {@link #toString()}
+ * @param maxFileBytes the largest file {@code POST /v1/files} takes
  */
 public record GatewaySettings(String service, Duration defaultTimeout, Duration maxTimeout, Integer maxBodyBytes,
-    List<String> models, String signingKeyId, String signingKey) {
+    List<String> models, String signingKeyId, String signingKey, Integer maxFileBytes) {
 
   public GatewaySettings {
     service = service == null ? "gateway" : service;
@@ -37,6 +38,11 @@ public record GatewaySettings(String service, Duration defaultTimeout, Duration 
       throw new IllegalArgumentException("max-body-bytes must be >= 1024: " + maxBodyBytes);
     }
     models = models == null ? List.of() : List.copyOf(models);
+    maxFileBytes = maxFileBytes == null ? 50_000_000 : maxFileBytes;
+    if (maxFileBytes < 1024 || maxFileBytes > Topics.GATEWAY_FILE_MAX_BYTES) {
+      throw new IllegalArgumentException("max-file-bytes must be between 1024 and " + Topics.GATEWAY_FILE_MAX_BYTES + ": "
+          + maxFileBytes);
+    }
     if (signingKeyId != null && signingKeyId.isBlank()) {
       signingKeyId = null;
     }
@@ -57,13 +63,13 @@ public record GatewaySettings(String service, Duration defaultTimeout, Duration 
   }
 
   public static GatewaySettings defaults() {
-    return new GatewaySettings(null, null, null, null, null, null, null);
+    return new GatewaySettings(null, null, null, null, null, null, null, null);
   }
 
   @Override
   public String toString() {
     return "GatewaySettings[service=" + service + ", defaultTimeout=" + defaultTimeout + ", maxTimeout=" + maxTimeout
-        + ", maxBodyBytes=" + maxBodyBytes + ", models=" + models + ", signingKeyId=" + signingKeyId + ", signingKey="
+        + ", maxBodyBytes=" + maxBodyBytes + ", maxFileBytes=" + maxFileBytes + ", models=" + models + ", signingKeyId=" + signingKeyId + ", signingKey="
         + (signingKey == null ? null : "***") + "]";
   }
 }

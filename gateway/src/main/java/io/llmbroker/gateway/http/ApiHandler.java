@@ -41,7 +41,12 @@ public final class ApiHandler implements HttpHandler {
 
   /** Adds an endpoint for {@code method} on paths matching {@code path}; {@code name} tags its metrics. */
   public ApiHandler route(String method, String path, String name, Endpoint endpoint) {
-    routes.add(new Route(method, Pattern.compile(path), name, endpoint));
+    return route(method, path, name, maxBodyBytes, endpoint);
+  }
+
+  /** As {@link #route(String, String, String, Endpoint)}, with bodies up to {@code bodyLimit} bytes. */
+  public ApiHandler route(String method, String path, String name, int bodyLimit, Endpoint endpoint) {
+    routes.add(new Route(method, Pattern.compile(path), name, bodyLimit, endpoint));
     return this;
   }
 
@@ -65,7 +70,7 @@ public final class ApiHandler implements HttpHandler {
                 "Method " + method + " is not allowed on " + path, false);
       }
       caller[0] = authenticator.authenticate(exchange.getRequestHeaders().getFirst("Authorization"));
-      byte[] body = readBody(exchange);
+      byte[] body = readBody(exchange, route.bodyLimit());
       reply = route.endpoint().handle(new ApiRequest(id, path, exchange.getRequestHeaders(), body, caller[0]));
     } catch (OpenAiError e) {
       reply = CompletableFuture.completedFuture(HttpReply.error(e));
@@ -76,16 +81,16 @@ public final class ApiHandler implements HttpHandler {
         .thenAccept(r -> send(exchange, r, id, name, caller[0], start));
   }
 
-  private byte[] readBody(HttpExchange exchange) {
+  private static byte[] readBody(HttpExchange exchange, int limit) {
     String length = exchange.getRequestHeaders().getFirst("Content-Length");
-    if (length != null && length.chars().allMatch(Character::isDigit) && !length.isEmpty()
-        && Long.parseLong(length) > maxBodyBytes) {
-      throw tooLarge();
+    if (length != null && !length.isEmpty() && length.length() < 19 && length.chars().allMatch(Character::isDigit)
+        && Long.parseLong(length) > limit) {
+      throw tooLarge(limit);
     }
     try (InputStream in = exchange.getRequestBody()) {
-      byte[] body = in.readNBytes(maxBodyBytes + 1);
-      if (body.length > maxBodyBytes) {
-        throw tooLarge();
+      byte[] body = in.readNBytes(limit + 1);
+      if (body.length > limit) {
+        throw tooLarge(limit);
       }
       return body;
     } catch (IOException e) {
@@ -93,9 +98,9 @@ public final class ApiHandler implements HttpHandler {
     }
   }
 
-  private OpenAiError tooLarge() {
+  private static OpenAiError tooLarge(int limit) {
     return new OpenAiError(413, "invalid_request_error", "request_too_large", null,
-        "The request body is larger than the limit of " + maxBodyBytes + " bytes.", false);
+        "The request body is larger than the limit of " + limit + " bytes.", false);
   }
 
   private static HttpReply failure(String id, Throwable e) {
@@ -128,5 +133,5 @@ public final class ApiHandler implements HttpHandler {
     }
   }
 
-  private record Route(String method, Pattern path, String name, Endpoint endpoint) {}
+  private record Route(String method, Pattern path, String name, int bodyLimit, Endpoint endpoint) {}
 }
