@@ -64,13 +64,20 @@ final class GatewayTestKit implements AutoCloseable {
     worker = WorkerService.start(WorkerConfig.parse(workerYaml(kafka.bootstrapServers()), Map.of()),
         Map.of("FAKE_OPENAI_KEY", "sk-test-not-a-secret"));
     closing.add(worker);
-    gateway = GatewayService.start(GatewayConfig.parse(gatewayYaml(kafka.bootstrapServers()), Map.of()), Clock.systemUTC());
-    closing.add(gateway);
+    gateway = startGateway();
     org.awaitility.Awaitility.await().atMost(WAIT).until(() -> gateway.ready() && worker.ready());
   }
 
   String baseUrl() {
     return "http://127.0.0.1:" + gateway.port() + "/v1";
+  }
+
+  /** Another gateway instance on the same topics, closed with the kit. */
+  GatewayService startGateway() {
+    GatewayService another = GatewayService.start(GatewayConfig.parse(gatewayYaml(KafkaFixture.get().bootstrapServers()), Map.of()),
+        Clock.systemUTC());
+    closing.add(another);
+    return another;
   }
 
   /**

@@ -36,6 +36,8 @@ import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.models.Model;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.UsageEvent;
+import io.llmbroker.gateway.batch.GatewayBatchStatus;
+import io.llmbroker.testsupport.KafkaFixture;
 import io.llmbroker.testsupport.FakeProviderServer.Api;
 import io.llmbroker.testsupport.FakeProviderServer.Received;
 import io.llmbroker.testsupport.FakeReply;
@@ -306,6 +308,13 @@ class OpenAiGatewayTest {
     assertThat(output).contains("\"status_code\":200");
     assertThat(errors.lines().toList()).singleElement().satisfies(l -> assertThat(json(l).path("error").isObject()).isTrue());
     assertThat(sdk.batches().list().data()).extracting(Batch::id).contains(created.id());
+    GatewayService other = kit.startGateway();
+    OpenAIClient viaOther = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + other.port() + "/v1").apiKey(token).build();
+    assertThat(viaOther.batches().retrieve(created.id()).requestCounts().orElseThrow().completed()).isEqualTo(2);
+    assertThat(content(viaOther, done.outputFileId().orElseThrow())).isEqualTo(output);
+    Map<String, Object> kafka = Map.of("bootstrap.servers", KafkaFixture.get().bootstrapServers());
+    assertThat(GatewayBatchStatus.read(kafka, kit.topics, created.id(), System.currentTimeMillis()).orElseThrow())
+        .isEqualTo(new GatewayBatchStatus(created.id(), "ranker", "completed", 3, 2, 1));
     assertThatThrownBy(() -> sdk.batches().cancel(created.id())).isInstanceOf(OpenAIServiceException.class);
 
     int calls = kit.provider.received().size();
