@@ -21,6 +21,7 @@ import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.RateLimitException;
 import com.openai.errors.UnauthorizedException;
 import com.openai.models.FunctionDefinition;
+import com.openai.models.ResponseFormatJsonObject;
 import com.openai.models.batches.Batch;
 import com.openai.models.batches.BatchCreateParams;
 import com.openai.models.files.FileCreateParams;
@@ -88,8 +89,13 @@ class OpenAiGatewayTest {
   }
 
   private List<String> listModels(String key) {
+    return listModels(kit.gateway, key);
+  }
+
+  private static List<String> listModels(GatewayService gateway, String key) {
     try {
-      return sdk(key).models().list().data().stream().map(Model::id).toList();
+      return OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + gateway.port() + "/v1").apiKey(key).build()
+          .models().list().data().stream().map(Model::id).toList();
     } catch (UnauthorizedException e) {
       return List.of();
     }
@@ -107,6 +113,7 @@ class OpenAiGatewayTest {
         .user("customer-42")
         .metadata(ChatCompletionCreateParams.Metadata.builder().putAdditionalProperty("feature", JsonValue.from("search")).build())
         .temperature(0.2)
+        .responseFormat(ResponseFormatJsonObject.builder().build())
         .build());
 
     ChatCompletion completion = raw.parse();
@@ -120,6 +127,7 @@ class OpenAiGatewayTest {
     JsonNode sent = lastProviderCall().json();
     assertThat(sent.path("messages").get(0).path("role").asText()).isEqualTo("system");
     assertThat(sent.path("temperature").floatValue()).isEqualTo(0.2f);
+    assertThat(sent.path("response_format").path("type").asText()).isEqualTo("json_object");
     UsageEvent usage = kit.usageOf(requestId);
     assertThat(usage.getApp()).isEqualTo("ranker");
     assertThat(usage.getTeam()).isEqualTo("search");
@@ -204,11 +212,12 @@ class OpenAiGatewayTest {
     kit.registerApp("short-lived", List.of("fast"), Priority.STANDARD, null, true);
     String expired = kit.newKey("short-lived", null, null, System.currentTimeMillis() - 1);
     String revoked = kit.newKey("short-lived", null, null, null);
-    await().atMost(WAIT).until(() -> listModels(revoked).size() == 1);
+    GatewayService other = kit.startGateway();
+    await().atMost(WAIT).until(() -> listModels(revoked).size() == 1 && listModels(other, revoked).size() == 1);
 
     kit.revokeKeys("short-lived");
 
-    await().atMost(Duration.ofSeconds(5)).until(() -> listModels(revoked).isEmpty());
+    await().atMost(Duration.ofSeconds(5)).until(() -> listModels(revoked).isEmpty() && listModels(other, revoked).isEmpty());
     for (String key : List.of(expired, revoked, "llmb.cmFua2Vy.not-the-secret", "sk-something-else")) {
       assertThatThrownBy(() -> sdk(key).chat().completions().create(hello().build()))
           .isInstanceOfSatisfying(UnauthorizedException.class, e -> {
