@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
         MemoryBench.class,
         BudgetsBench.class,
         BenchClientCommand.class,
+        GatewayBench.class,
         CommandLine.HelpCommand.class
     })
 public final class BenchCommand implements Runnable {

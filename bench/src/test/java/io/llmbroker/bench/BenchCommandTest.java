@@ -100,6 +100,21 @@ class BenchCommandTest {
     assertThat(groupsNamed("bench-crash-")).isEmpty();
   }
 
+  @Test
+  void gatewayBenchAnswersEveryCallOnBothPathsAndCleansUp() throws Exception {
+    Path out = dir.resolve("gateway.md");
+
+    int exit = bench("gateway", "--rate", "20", "--seconds", "2", "--warmup-seconds", "1", "--in-flight", "4",
+        "--markdown-out", out.toString());
+
+    String md = Files.readString(out);
+    assertThat(exit).isZero();
+    assertThat(md).startsWith("### The gateway's HTTP hop\n")
+        .contains("| calls measured | 20 | 20 |", "| failed or unanswered | 0 | 0 |", "**Result: ");
+    assertThat(row(md, "requests/s through one gateway, 4 in flight").get(1)).endsWith("(0 failed)");
+    assertThat(topicsNamed("bench-gateway-")).isEmpty();
+  }
+
   /** The value cells of the figures table's row {@code name}. */
   private static List<String> row(String markdown, String name) {
     Matcher m = Pattern.compile("^\\| " + Pattern.quote(name) + " \\|(.*)\\|$", Pattern.MULTILINE).matcher(markdown);

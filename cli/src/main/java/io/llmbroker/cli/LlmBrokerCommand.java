@@ -30,6 +30,8 @@ import picocli.CommandLine.Command;
         AppsCommand.class,
         io.llmbroker.cli.security.AclsCommand.class,
         io.llmbroker.cli.budgets.BudgetsCommand.class,
+        io.llmbroker.cli.apps.KeysCommand.class,
+        io.llmbroker.cli.services.GatewayCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {
@@ -38,7 +40,7 @@ public final class LlmBrokerCommand implements Runnable {
   CommandLine.Model.CommandSpec spec;
 
   /** Services log what they do; commands people run by hand show only warnings and their own output. */
-  private static final Set<String> SERVICES = Set.of("worker", "cost-aggregator", "audit-archiver", "local");
+  private static final Set<String> SERVICES = Set.of("worker", "cost-aggregator", "audit-archiver", "local", "gateway");
 
   public static void main(String[] args) {
     boolean service = args.length > 0 && SERVICES.contains(args[0]);

@@ -6,6 +6,8 @@ import io.llmbroker.avro.Budget;
 import io.llmbroker.avro.BudgetAlert;
 import io.llmbroker.avro.BudgetState;
 import io.llmbroker.avro.CostRollup;
+import io.llmbroker.avro.GatewayBatch;
+import io.llmbroker.avro.GatewayFile;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
@@ -38,6 +40,9 @@ public final class Topics {
   public static final Pattern SERVICE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,100}");
 
   private static final String RETENTION_7_DAYS = String.valueOf(Duration.ofDays(7).toMillis());
+  /** The largest file the gateway stores. */
+  public static final int GATEWAY_FILE_MAX_BYTES = 64 * 1024 * 1024;
+
   private static final String RETENTION_30_DAYS = String.valueOf(Duration.ofDays(30).toMillis());
 
   private final String prefix;
@@ -137,6 +142,24 @@ public final class Topics {
   /** Alert threshold crossings, keyed by budget id. */
   public Topic<BudgetAlert> budgetAlerts() {
     return topic("llm.budget-alerts", BudgetAlert.class, Map.of(TopicConfig.RETENTION_MS_CONFIG, RETENTION_30_DAYS));
+  }
+
+  /** The gateway's uploaded files, keyed by file id; their bytes are in {@link #gatewayFileContents()}. */
+  public Topic<GatewayFile> gatewayFiles() {
+    return topic("llm.gateway.files", GatewayFile.class,
+        Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+  }
+
+  /** The bytes of uploaded files, one record each (up to 64 MiB), kept 30 days. */
+  public Topic<byte[]> gatewayFileContents() {
+    return topic("llm.gateway.file-contents", byte[].class, Map.of(TopicConfig.RETENTION_MS_CONFIG, RETENTION_30_DAYS,
+        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(GATEWAY_FILE_MAX_BYTES + 1024 * 1024)));
+  }
+
+  /** The gateway's batches, keyed by batch id: any gateway instance answers for any batch. */
+  public Topic<GatewayBatch> gatewayBatches() {
+    return topic("llm.gateway.batches", GatewayBatch.class,
+        Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
   }
 
   /** Every topic that exists independently of the services using it (reply topics excluded). */

@@ -28,7 +28,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
  * ops: {host: 0.0.0.0, port: 8081}
  * intake:
  *   reply-to-allow: "[A-Za-z0-9][A-Za-z0-9_-]{0,99}"         # every reply_to
- *   reply-to-registered: "{app}|{app}-.+|batch-.+"         # ... of a request of an app in llm.apps
+ *   reply-to-registered: "{app}|{app}-.+|batch-.+|gateway"         # ... of a request of an app in llm.apps
  *   max-reply-topics: 500    # the worker creates no reply topic once this many exist
  *   max-request-bytes: 1000000
  *   backlog-per-class: 5000
@@ -133,7 +133,7 @@ public record WorkerConfig(Worker worker, Map<String, String> kafka, TopicSettin
     /** What {@code reply-to-registered} writes for the request's app id. */
     public static final String APP = "{app}";
     static final String DEFAULT_REPLY_TO_ALLOW = "[A-Za-z0-9][A-Za-z0-9_-]{0,99}";
-    static final String DEFAULT_REPLY_TO_REGISTERED = "{app}|{app}-.+|batch-.+";
+    static final String DEFAULT_REPLY_TO_REGISTERED = "{app}|{app}-.+|batch-.+|gateway";
 
     public Intake {
       replyToAllow = replyToAllow == null ? Pattern.compile(DEFAULT_REPLY_TO_ALLOW) : replyToAllow;

@@ -94,7 +94,7 @@ class WorkerConfigTest {
     assertThat(intake.replyToAllow().matcher("checkout-eu").matches()).isTrue();
     assertThat(intake.replyToAllow().matcher("checkout.admin").matches()).isFalse();
     assertThat(intake.replyToAllow().pattern()).isEqualTo(parse("").intake().replyToAllow().pattern());
-    assertThat(intake.replyToRegistered()).isEqualTo(parse("").intake().replyToRegistered()).isEqualTo("{app}|{app}-.+|batch-.+");
+    assertThat(intake.replyToRegistered()).isEqualTo(parse("").intake().replyToRegistered()).isEqualTo("{app}|{app}-.+|batch-.+|gateway");
     assertThat(intake.maxReplyTopics()).isEqualTo(parse("").intake().maxReplyTopics()).isEqualTo(500);
   }
 

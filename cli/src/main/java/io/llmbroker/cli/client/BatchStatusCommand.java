@@ -3,6 +3,7 @@ package io.llmbroker.cli.client;
 import io.llmbroker.client.batch.BatchCollector;
 import io.llmbroker.client.batch.BatchId;
 import io.llmbroker.client.batch.BatchStatus;
+import io.llmbroker.gateway.batch.GatewayBatchStatus;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Map;
@@ -30,7 +31,7 @@ public final class BatchStatusCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "ID", description = "The batch id printed by batch submit.")
+  @Parameters(index = "0", paramLabel = "ID", description = "The batch id printed by batch submit, or a gateway batch id (batch_...).")
   String batchId;
 
   @Option(names = "--timeout", defaultValue = "5m", converter = DurationConverter.class,
@@ -39,6 +40,14 @@ public final class BatchStatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (GatewayBatchStatus.isGatewayBatch(batchId)) {
+      var config = client.clientConfig("batch-status", System.getenv());
+      GatewayBatchStatus s = GatewayBatchStatus.read(config.kafkaProperties(), config.topics(), batchId, System.currentTimeMillis())
+          .orElseThrow(() -> new IllegalArgumentException("no gateway batch '" + batchId + "'"));
+      spec.commandLine().getOut().printf("batch %s (gateway, app %s): %s, %d of %d lines done, %d completed, %d failed%n",
+          s.id(), s.app(), s.status(), s.completed() + s.failed(), s.total(), s.completed(), s.failed());
+      return 0;
+    }
     BatchId id = new BatchId(batchId);
     BatchStatus status;
     try (BatchCollector collector = BatchCollector.open(client.clientConfig(id.replyService(), System.getenv()), id, state.stateDir());

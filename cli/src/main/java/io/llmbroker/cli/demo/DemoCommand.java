@@ -60,7 +60,7 @@ public final class DemoCommand implements Callable<Integer> {
     String runId = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     String prefix = "demo-" + runId + ".";
     out.println("llm-broker demo, run " + runId);
-    out.println("Starting a Kafka broker (child JVM), the worker, the cost aggregator and the audit archiver...");
+    out.println("Starting a Kafka broker (child JVM), the worker, the cost aggregator, the audit archiver and the gateway...");
     LocalStack.Options options = new LocalStack.Options(dataDir, dataDir.resolve("runs").resolve(runId),
         kafkaPort, controllerPort, prefix, demoWorkerYaml(), 0, true);
     try (LocalStack stack = LocalStack.start(options)) {

@@ -24,7 +24,7 @@ public final class LocalCommand implements Callable<Integer> {
   int controllerPort;
 
   @Option(names = "--ops-port", defaultValue = "8081",
-      description = "Worker health/metrics port; the cost API takes the next, the archiver the one after (default: ${DEFAULT-VALUE}).")
+      description = "Worker health/metrics port; the cost API, the archiver and the OpenAI gateway take the next three (default: ${DEFAULT-VALUE}).")
   int opsPort;
 
   @Option(names = "--worker-config", description = "Worker YAML instead of the bundled default.")
@@ -47,10 +47,12 @@ public final class LocalCommand implements Callable<Integer> {
           worker            http://localhost:%d/metrics  /health/ready
           cost query API    http://localhost:%d/api/costs?granularity=hour&group-by=team
           audit archive     %s
+          OpenAI gateway    http://localhost:%d/v1  (keys: llm-broker keys create --app APP)
         Ctrl-C stops it.%n""",
         stack.bootstrapServers(), stack.kafka().map(k -> k.owned() ? "" : " (reused)").orElse(""),
         stack.kafka().map(LocalKafka::logFile).orElse(null),
-        stack.worker().opsPort(), stack.costs().port(), stack.audit().archiveDir().toAbsolutePath());
+        stack.worker().opsPort(), stack.costs().port(), stack.audit().archiveDir().toAbsolutePath(),
+        stack.gateway().port());
     stopped.await();
     return 0;
   }

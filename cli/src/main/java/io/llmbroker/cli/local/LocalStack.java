@@ -5,9 +5,12 @@ import io.llmbroker.audit.AuditArchiverService;
 import io.llmbroker.audit.config.AuditArchiverConfig;
 import io.llmbroker.costs.CostAggregatorService;
 import io.llmbroker.costs.config.CostAggregatorConfig;
+import io.llmbroker.gateway.GatewayService;
+import io.llmbroker.gateway.config.GatewayConfig;
 import io.llmbroker.worker.WorkerService;
 import io.llmbroker.worker.config.WorkerConfig;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -31,7 +34,7 @@ public final class LocalStack implements AutoCloseable {
    * @param stateDir Streams state and the audit archive live under it
    * @param topicPrefix isolates this stack's topics on a shared broker; empty for none
    * @param workerYaml the worker config text; the bundled default when null
-   * @param opsPort the worker's ops port; the cost aggregator and the archiver take the next two (0: any free)
+   * @param opsPort the worker's ops port; the cost aggregator, the archiver and the gateway take the next three (0: any free)
    * @param deleteTopicsOnClose delete every topic of {@code topicPrefix} once the services stopped
    */
   public record Options(Path dataDir, Path stateDir, int kafkaPort, int controllerPort, String topicPrefix,
@@ -49,19 +52,21 @@ public final class LocalStack implements AutoCloseable {
   private final WorkerService worker;
   private final CostAggregatorService costs;
   private final AuditArchiverService audit;
+  private final GatewayService gateway;
   private final Deque<AutoCloseable> started;
 
   private LocalStack(String bootstrapServers, Optional<LocalKafka> kafka, WorkerService worker,
-      CostAggregatorService costs, AuditArchiverService audit, Deque<AutoCloseable> started) {
+      CostAggregatorService costs, AuditArchiverService audit, GatewayService gateway, Deque<AutoCloseable> started) {
     this.bootstrapServers = bootstrapServers;
     this.kafka = kafka;
     this.worker = worker;
     this.costs = costs;
     this.audit = audit;
+    this.gateway = gateway;
     this.started = started;
   }
 
-  /** Starts (or reuses) the broker, then the three services; on failure stops what started. */
+  /** Starts (or reuses) the broker, then the four services; on failure stops what started. */
   public static LocalStack start(Options options) {
     LocalKafka kafka = LocalKafka.startOrReuse(options.dataDir(), options.kafkaPort(), options.controllerPort());
     try {
@@ -72,7 +77,7 @@ public final class LocalStack implements AutoCloseable {
     }
   }
 
-  /** Starts the three services against a broker that is already running (which close leaves alone). */
+  /** Starts the four services against a broker that is already running (which close leaves alone). */
   public static LocalStack startOn(String bootstrapServers, Options options) {
     return startOn(bootstrapServers, options, null);
   }
@@ -96,7 +101,9 @@ public final class LocalStack implements AutoCloseable {
       AuditArchiverService audit = AuditArchiverService.start(
           AuditArchiverConfig.parse(AuditArchiverConfig.bundledYaml(), env), env);
       started.push(audit);
-      return new LocalStack(bootstrap, Optional.ofNullable(kafka), worker, costs, audit, started);
+      GatewayService gateway = GatewayService.start(GatewayConfig.parse(GatewayConfig.bundledYaml(), env), Clock.systemUTC());
+      started.push(gateway);
+      return new LocalStack(bootstrap, Optional.ofNullable(kafka), worker, costs, audit, gateway, started);
     } catch (RuntimeException e) {
       closeAll(started);
       throw e;
@@ -113,6 +120,7 @@ public final class LocalStack implements AutoCloseable {
     env.put("LLM_BROKER_WORKER_OPS_PORT", String.valueOf(options.opsPort()));
     env.put("LLM_BROKER_COSTS_PORT", String.valueOf(anyPort ? 0 : options.opsPort() + 1));
     env.put("LLM_BROKER_AUDIT_PORT", String.valueOf(anyPort ? 0 : options.opsPort() + 2));
+    env.put("LLM_BROKER_GATEWAY_PORT", String.valueOf(anyPort ? 0 : options.opsPort() + 3));
     return env;
   }
 
@@ -123,11 +131,11 @@ public final class LocalStack implements AutoCloseable {
    */
   public LocalStack awaitReady(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!(worker.ready() && costs.ready() && audit.ready())) {
+    while (!(worker.ready() && costs.ready() && audit.ready() && gateway.ready())) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("not ready after " + timeout.toSeconds() + "s:"
             + (worker.ready() ? "" : " worker") + (costs.ready() ? "" : " cost-aggregator")
-            + (audit.ready() ? "" : " audit-archiver"));
+            + (audit.ready() ? "" : " audit-archiver") + (gateway.ready() ? "" : " gateway"));
       }
       Thread.sleep(100);
     }
@@ -153,6 +161,10 @@ public final class LocalStack implements AutoCloseable {
 
   public AuditArchiverService audit() {
     return audit;
+  }
+
+  public GatewayService gateway() {
+    return gateway;
   }
 
   @Override

@@ -126,11 +126,17 @@ public final class RoleAcls {
     return grants.list();
   }
 
-  /** A service that also reads the apps registry, which maps its keys to apps. */
+  /**
+   * A service that also reads the apps registry, which maps its keys to apps, and keeps the Batch
+   * API's files and batches on its own topics.
+   */
   public List<AclBinding> gateway(String principal, String service) {
     List<AclBinding> all = new ArrayList<>(service(principal, service));
     Grants grants = new Grants(principal);
     grants.topic(topics.apps(), AclOperation.READ, AclOperation.DESCRIBE);
+    for (Topic<?> own : List.of(topics.gatewayFiles(), topics.gatewayFileContents(), topics.gatewayBatches())) {
+      grants.topic(own, AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE, AclOperation.CREATE);
+    }
     all.addAll(grants.list());
     return all;
   }
