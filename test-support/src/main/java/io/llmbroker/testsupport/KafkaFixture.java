@@ -3,6 +3,7 @@ package io.llmbroker.testsupport;
 import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +21,7 @@ import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.awaitility.Awaitility;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.kafka.KafkaContainer;
 
@@ -216,6 +218,10 @@ public final class KafkaFixture {
   public void createTopics(List<Topic<?>> topics) {
     try (Admin admin = admin()) {
       Topics.createMissing(admin, topics, (short) 1);
+      // The controller has the topics; wait until the brokers list them too, as a client would see them.
+      List<String> names = topics.stream().map(Topic::name).toList();
+      Awaitility.await("topics listed: " + names).atMost(Duration.ofSeconds(30))
+          .until(() -> admin.listTopics().names().get().containsAll(names));
     }
   }
 
