@@ -1,8 +1,8 @@
 package io.llmbroker.audit;
 
 import io.llmbroker.audit.archive.ArchiveDirectory;
-import io.llmbroker.audit.archive.AvroContainerFormat;
 import io.llmbroker.audit.config.AuditArchiverConfig;
+import io.llmbroker.audit.redaction.PersonalData;
 import io.llmbroker.audit.redaction.Redactor;
 import io.llmbroker.audit.topology.AuditTopology;
 import io.llmbroker.runtime.config.ConfigException;
@@ -15,6 +15,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -70,10 +71,10 @@ public final class AuditArchiverService implements AutoCloseable {
       Topics.createMissing(admin, List.of(topics.audit(), topics.dlq()), config.topics().replicationFactor());
     }
     PrometheusMeterRegistry registry = OpsServer.newRegistry();
-    ArchiveDirectory archive = new ArchiveDirectory(archiveDir, new AvroContainerFormat());
+    ArchiveDirectory archive = new ArchiveDirectory(archiveDir);
+    Redactor redactor = Redactor.secrets().andThen(new PersonalData(config.redaction()));
     KafkaStreams streams = new KafkaStreams(AuditTopology.topology(topics, AvroSerdes.fromConfig(config.kafkaMap()),
-        archive, Redactor.secrets(), config.archive().flushInterval(),
-        config.archive().dedupWindow(), registry),
+        archive, redactor, config.archive(), Clock.systemUTC(), registry),
         config.streams().memberProperties(config.kafka(), config.topics()));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("audit archiver stream thread failed, replacing it: {}", e.toString(), e);

@@ -78,7 +78,7 @@ class AuditArchiverServiceTest {
         kafka: {bootstrap.servers: "%s"}
         topics: {prefix: "%s", partitions: 3, replication-factor: 1}
         streams: {application-id: "%s%s", state-dir: "%s", commit-interval: 200ms}
-        archive: {dir: "%s", flush-interval: 200ms}
+        archive: {dir: "%s", roll-interval: 200ms}
         ops: {host: 127.0.0.1, port: 0}
         """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), applicationId, state,
         archiveDir), Map.of());
@@ -94,7 +94,8 @@ class AuditArchiverServiceTest {
   }
 
   private List<String> archivedIds() {
-    return AuditArchive.readAll(archiveDir).stream().map(AuditRecord::getRequestId).sorted().toList();
+    return AuditArchive.rows(archiveDir, "SELECT request_id FROM calls ORDER BY request_id").stream()
+        .map(row -> (String) row.get("request_id")).toList();
   }
 
   private static List<String> ids(int from, int to) {

@@ -41,13 +41,13 @@ class AuditDedupTest {
     try (AuditArchiverService restarted = AuditArchiverService.start(config(), Map.of())) {
       Instant later = NOON.plusSeconds(40);
       produce(List.of(audit("a", "worker-2", later), audit("b", "worker-2", later), audit("d", "worker-2", later)));
-      Awaitility.await().atMost(DEADLINE).until(() -> AuditArchive.readAll(archiveDir).stream()
-          .anyMatch(r -> r.getRequestId().equals("d")));
+      Awaitility.await().atMost(DEADLINE).until(() -> !AuditArchive.rows(archiveDir,
+          "SELECT 1 FROM calls WHERE request_id = 'd'").isEmpty());
     }
 
-    List<AuditRecord> archived = AuditArchive.readAll(archiveDir);
-    assertThat(archived).extracting(AuditRecord::getRequestId).containsExactlyInAnyOrder("a", "b", "c", "d");
-    assertThat(archived).filteredOn(r -> !r.getRequestId().equals("d")).extracting(AuditRecord::getWorker)
+    List<Map<String, Object>> archived = AuditArchive.rows(archiveDir, "SELECT request_id, worker FROM calls");
+    assertThat(archived).extracting(r -> r.get("request_id")).containsExactlyInAnyOrder("a", "b", "c", "d");
+    assertThat(archived).filteredOn(r -> !r.get("request_id").equals("d")).extracting(r -> r.get("worker"))
         .containsOnly("worker-1");
   }
 
@@ -60,7 +60,7 @@ class AuditDedupTest {
         kafka: {bootstrap.servers: "%s"}
         topics: {prefix: "%s", partitions: 3, replication-factor: 1}
         streams: {application-id: "%sarchiver", state-dir: "%s", commit-interval: 200ms}
-        archive: {dir: "%s", flush-interval: 200ms}
+        archive: {dir: "%s", roll-interval: 200ms}
         ops: {host: 127.0.0.1, port: 0}
         """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), stateDir, archiveDir),
         Map.of());
