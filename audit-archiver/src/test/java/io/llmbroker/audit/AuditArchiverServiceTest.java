@@ -73,6 +73,24 @@ class AuditArchiverServiceTest {
     assertThat(archivedIds()).containsExactlyElementsOf(ids(0, 31));
   }
 
+  @Test
+  void partitionsMovingBetweenTwoArchiversSharingTheArchiveKeepEveryRecordOnce(@TempDir Path secondState)
+      throws Exception {
+    try (AuditArchiverService first = AuditArchiverService.start(config("shared", stateDir), Map.of())) {
+      produce(0, 20);
+      try (AuditArchiverService second = AuditArchiverService.start(config("shared", secondState), Map.of())) {
+        await(() -> first.ready() && second.ready());
+        produce(20, 40);
+        await(() -> AuditArchive.count(archiveDir) >= 40);
+      }
+      // The second one left: its partitions move back to the first.
+      produce(40, 60);
+      await(() -> AuditArchive.count(archiveDir) >= 60);
+    }
+
+    assertThat(archivedIds()).containsExactlyElementsOf(ids(0, 60));
+  }
+
   private AuditArchiverConfig config(String applicationId, Path state) {
     return AuditArchiverConfig.parse("""
         kafka: {bootstrap.servers: "%s"}

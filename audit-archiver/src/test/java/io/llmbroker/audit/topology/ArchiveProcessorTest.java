@@ -122,6 +122,39 @@ class ArchiveProcessorTest {
   }
 
   @Test
+  void aSlotTakenByAnotherWriterMovesTheChainOnWithoutOverlap() throws Exception {
+    startDriver();
+    IntStream.range(0, 15).forEach(i -> send(record("r" + i, NOON)));
+    // Another archiver (a zombie past its owner check) wrote offsets 0-9 meanwhile.
+    new ArchiveDirectory(archiveDir).commit(LocalDate.parse("2026-11-23"), 0, 0,
+        IntStream.range(0, 10).mapToObj(i -> new ArchivedRecord(i, record("r" + i, NOON))).toList());
+
+    roll();
+
+    assertThat(requestIds()).containsExactlyElementsOf(IntStream.range(0, 15).mapToObj(i -> "r" + i).sorted().toList());
+    assertThat(AuditArchive.files(archiveDir)).extracting(PartFile::slot).containsExactly(0L, 10L);
+  }
+
+  @Test
+  void anArchiverWhosePartitionWasTakenWritesNothingMore(@TempDir Path zombieState) {
+    startDriver();
+    IntStream.range(0, 10).forEach(i -> send(record("r" + i, NOON)));
+    TopologyTestDriver zombie = driver;
+    TestInputTopic<String, AuditRecord> zombieInput = audit;
+    // The new owner starts on the same archive with its own state, reads the partition again and rolls.
+    stateDir = zombieState;
+    startDriver();
+    IntStream.range(0, 12).forEach(i -> send(record("r" + i, NOON)));
+    roll();
+
+    zombieInput.pipeInput("r99", record("r99", NOON));
+    zombie.advanceWallClockTime(ROLL);
+    zombie.close();
+
+    assertThat(requestIds()).containsExactlyElementsOf(IntStream.range(0, 12).mapToObj(i -> "r" + i).sorted().toList());
+  }
+
+  @Test
   void closingFlushesTheBuffer() {
     startDriver();
     IntStream.range(0, 3).forEach(i -> send(record("r" + i, NOON)));
