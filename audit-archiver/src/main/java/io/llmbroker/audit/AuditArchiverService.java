@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
@@ -60,6 +61,11 @@ public final class AuditArchiverService implements AutoCloseable {
    * @throws java.io.UncheckedIOException when the ops port cannot be bound
    */
   public static AuditArchiverService start(AuditArchiverConfig config, Map<String, String> env) {
+    return start(config, env, UnaryOperator.identity());
+  }
+
+  /** As {@link #start(AuditArchiverConfig, Map)}, with the redactor wrapped: for tests that stall a record. */
+  static AuditArchiverService start(AuditArchiverConfig config, Map<String, String> env, UnaryOperator<Redactor> wrap) {
     Path archiveDir = config.archive().dir();
     try {
       Files.createDirectories(archiveDir);
@@ -72,7 +78,7 @@ public final class AuditArchiverService implements AutoCloseable {
     }
     PrometheusMeterRegistry registry = OpsServer.newRegistry();
     ArchiveDirectory archive = new ArchiveDirectory(archiveDir);
-    Redactor redactor = Redactor.secrets().andThen(new PersonalData(config.redaction()));
+    Redactor redactor = wrap.apply(Redactor.secrets().andThen(new PersonalData(config.redaction())));
     KafkaStreams streams = new KafkaStreams(AuditTopology.topology(topics, AvroSerdes.fromConfig(config.kafkaMap()),
         archive, redactor, config.archive(), Clock.systemUTC(), registry),
         config.streams().memberProperties(config.kafka(), config.topics()));

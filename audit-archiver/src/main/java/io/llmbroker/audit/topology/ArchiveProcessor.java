@@ -60,7 +60,7 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
   /** The names of the buffer (input offset → record) and of the seen request ids (id → first offset). */
   record Stores(String buffer, String seen) {}
 
-  record Counters(Counter archived, Counter skipped, Counter duplicates, Counter files) {}
+  record Counters(Counter archived, Counter skipped, Counter duplicates, Counter files, Counter fenced) {}
 
   /**
    * When the buffer is written out and how long dates are kept.
@@ -248,6 +248,7 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
     try {
       if (!archive.owns(partition, ownerToken)) {
         fenced = true;
+        counters.fenced().increment();
         LOG.warn("event=audit_partition_taken partition={}: another archiver owns it now; this one writes no more",
             partition);
         return null;

@@ -35,7 +35,8 @@ public final class AuditTopology {
    * @param settings roll size and interval, retention and the dedup window
    * @param clock the wall clock the roll interval and retention are measured on
    * @param meters receives {@code llm_audit_archived_records_total}, {@code llm_audit_skipped_records_total},
-   *     {@code llm_audit_duplicate_records_total} and {@code llm_audit_files_total}
+   *     {@code llm_audit_duplicate_records_total}, {@code llm_audit_files_total} and
+   *     {@code llm_audit_fenced_flushes_total}
    */
   public static Topology topology(Topics topics, AvroSerdes serdes, ArchiveDirectory archive, Redactor redactor,
       ArchiveSettings settings, Clock clock, MeterRegistry meters) {
@@ -48,6 +49,8 @@ public final class AuditTopology {
         .description("audit records dropped because an earlier one of the same request id was archived").register(meters);
     Counter files = Counter.builder("llm.audit.files")
         .description("part files written to the archive").register(meters);
+    Counter fenced = Counter.builder("llm.audit.fenced.flushes")
+        .description("flushes refused because another archiver took the partition").register(meters);
     ArchiveProcessor.Rolling rolling = new ArchiveProcessor.Rolling(settings.rollSizeMb() * 1024L * 1024L,
         settings.rollInterval(), settings.retentionDays(), clock);
     StreamsBuilder builder = new StreamsBuilder();
@@ -57,7 +60,7 @@ public final class AuditTopology {
         Serdes.String(), Serdes.Long()));
     builder.stream(topics.audit().name(), Consumed.with(Serdes.String(), auditSerde).withName("audit"))
         .process(() -> new ArchiveProcessor(new ArchiveProcessor.Stores(BUFFER_STORE, SEEN_STORE), archive, redactor,
-            rolling, settings.dedupWindow(), new ArchiveProcessor.Counters(archived, skipped, duplicates, files)),
+            rolling, settings.dedupWindow(), new ArchiveProcessor.Counters(archived, skipped, duplicates, files, fenced)),
             Named.as("archive"), BUFFER_STORE, SEEN_STORE);
     return builder.build();
   }
