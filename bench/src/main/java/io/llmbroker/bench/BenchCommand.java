@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
         CrashBench.class,
         MemoryBench.class,
         BenchClientCommand.class,
+        ArchiveBench.class,
         CommandLine.HelpCommand.class
     })
 public final class BenchCommand implements Runnable {
