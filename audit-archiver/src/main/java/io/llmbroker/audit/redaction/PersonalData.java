@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -36,8 +37,15 @@ public final class PersonalData implements Redactor {
   private static final Pattern PHONE =
       Pattern.compile("(?<![\\w+])(?:\\+\\d{1,3}[ .-]?)?(?:\\(\\d{1,4}\\)[ .-]?)?\\d{2,4}(?:[ .-]?\\d{2,4}){1,4}(?!\\w)");
 
-  /** One rule: what it finds, which matches count, and the name its replacement carries. */
-  private record Rule(String name, Pattern pattern, Predicate<String> accept) {}
+  /**
+   * One rule: a cheap test a text must pass for the pattern to be tried at all, what it finds,
+   * which matches count, and the name its replacement carries.
+   */
+  private record Rule(String name, Predicate<String> mayMatch, Pattern pattern, Predicate<String> accept) {}
+
+  private static final Predicate<String> ANY = t -> true;
+  private static final Predicate<String> HAS_AT = t -> t.indexOf('@') >= 0;
+  private static final Predicate<String> HAS_DIGIT = t -> t.chars().anyMatch(Character::isDigit);
 
   private final List<Rule> rules = new ArrayList<>();
   private final boolean keys;
@@ -48,20 +56,20 @@ public final class PersonalData implements Redactor {
     List<String> on = settings.mode().equals("off") ? List.of() : settings.rules();
     // Order matters: a card or an IBAN would otherwise be read as a phone number.
     if (on.contains("email")) {
-      rules.add(new Rule("EMAIL", EMAIL, m -> true));
+      rules.add(new Rule("EMAIL", HAS_AT, EMAIL, ANY));
     }
     if (on.contains("card")) {
-      rules.add(new Rule("CARD", CARD, PersonalData::luhn));
+      rules.add(new Rule("CARD", HAS_DIGIT, CARD, PersonalData::luhn));
     }
     if (on.contains("iban")) {
-      rules.add(new Rule("IBAN", IBAN, PersonalData::iban));
+      rules.add(new Rule("IBAN", HAS_DIGIT, IBAN, PersonalData::iban));
     }
     if (on.contains("phone")) {
-      rules.add(new Rule("PHONE", PHONE, m -> digits(m).length() >= 9 && digits(m).length() <= 15));
+      rules.add(new Rule("PHONE", HAS_DIGIT, PHONE, m -> digits(m).length() >= 9 && digits(m).length() <= 15));
     }
     if (!settings.mode().equals("off")) {
       settings.patterns().forEach((name, regex) ->
-          rules.add(new Rule(name.toUpperCase(Locale.ROOT), Pattern.compile(regex), m -> true)));
+          rules.add(new Rule(name.toUpperCase(Locale.ROOT), ANY, Pattern.compile(regex), ANY)));
     }
     keys = on.contains("key");
     hashKey = settings.mode().equals("hash")
@@ -69,27 +77,39 @@ public final class PersonalData implements Redactor {
     keepContentTeams = Set.copyOf(settings.keepContentTeams());
   }
 
+  /** The record with its content redacted; the same instance when nothing was found (the common case). */
   @Override
   public AuditRecord redact(AuditRecord audit) {
     if ((rules.isEmpty() && !keys) || keepContentTeams.contains(audit.getRequest().getTeam())) {
       return audit;
     }
     LlmRequest request = audit.getRequest();
+    boolean changed = false;
     List<ChatMessage> messages = new ArrayList<>(request.getMessages().size());
     for (ChatMessage message : request.getMessages()) {
-      List<ContentPart> parts = message.getContent().stream()
-          .map(p -> p.getText() == null ? p : ContentPart.newBuilder(p).setText(text(p.getText())).build())
-          .toList();
-      messages.add(ChatMessage.newBuilder(message).setContent(parts).setToolCalls(toolCalls(message.getToolCalls()))
-          .build());
+      List<ContentPart> parts = new ArrayList<>(message.getContent().size());
+      boolean partsChanged = false;
+      for (ContentPart part : message.getContent()) {
+        String text = text(part.getText());
+        partsChanged |= !Objects.equals(text, part.getText());
+        parts.add(Objects.equals(text, part.getText()) ? part : ContentPart.newBuilder(part).setText(text).build());
+      }
+      List<ToolCall> calls = toolCalls(message.getToolCalls());
+      boolean messageChanged = partsChanged || calls != message.getToolCalls();
+      changed |= messageChanged;
+      messages.add(messageChanged ? ChatMessage.newBuilder(message).setContent(parts).setToolCalls(calls).build() : message);
     }
-    LlmResponse response = LlmResponse.newBuilder(audit.getResponse())
-        .setContent(text(audit.getResponse().getContent()))
-        .setToolCalls(toolCalls(audit.getResponse().getToolCalls()))
-        .build();
+    LlmResponse response = audit.getResponse();
+    String content = text(response.getContent());
+    List<ToolCall> answerCalls = toolCalls(response.getToolCalls());
+    boolean responseChanged = !Objects.equals(content, response.getContent()) || answerCalls != response.getToolCalls();
+    if (!changed && !responseChanged) {
+      return audit;
+    }
     return AuditRecord.newBuilder(audit)
-        .setRequest(LlmRequest.newBuilder(request).setMessages(messages).build())
-        .setResponse(response)
+        .setRequest(changed ? LlmRequest.newBuilder(request).setMessages(messages).build() : request)
+        .setResponse(responseChanged
+            ? LlmResponse.newBuilder(response).setContent(content).setToolCalls(answerCalls).build() : response)
         .build();
   }
 
@@ -100,7 +120,9 @@ public final class PersonalData implements Redactor {
     }
     String out = keys ? Secrets.text(text) : text;
     for (Rule rule : rules) {
-      out = replace(out, rule);
+      if (rule.mayMatch().test(out)) {
+        out = replace(out, rule);
+      }
     }
     return out;
   }
@@ -146,9 +168,19 @@ public final class PersonalData implements Redactor {
     };
   }
 
+  /** The calls with their arguments redacted; the same list when nothing was found. */
   private List<ToolCall> toolCalls(List<ToolCall> calls) {
-    return calls == null ? null
-        : calls.stream().map(c -> ToolCall.newBuilder(c).setArguments(text(c.getArguments())).build()).toList();
+    if (calls == null) {
+      return null;
+    }
+    List<ToolCall> out = new ArrayList<>(calls.size());
+    boolean changed = false;
+    for (ToolCall call : calls) {
+      String arguments = text(call.getArguments());
+      changed |= !arguments.equals(call.getArguments());
+      out.add(arguments.equals(call.getArguments()) ? call : ToolCall.newBuilder(call).setArguments(arguments).build());
+    }
+    return changed ? out : calls;
   }
 
   private static String digits(String s) {
