@@ -4,29 +4,18 @@ import static io.llmbroker.audit.support.Audits.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmbroker.audit.config.AuditArchiverConfig;
-import io.llmbroker.avro.AuditRecord;
+import io.llmbroker.audit.support.Archivers;
 import io.llmbroker.schemas.Topics;
-import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.testsupport.KafkaFixture;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -40,7 +29,6 @@ class ZombieArchiverTest {
 
   private static final Instant NOON = Instant.parse("2026-11-23T12:00:00Z");
   private static final Duration DEADLINE = Duration.ofSeconds(90);
-  private static final Pattern FENCED = Pattern.compile("(?m)^llm_audit_fenced_flushes_total(?:\\{[^}]*})? ([0-9.E]+)$");
 
   @TempDir Path zombieState;
   @TempDir Path ownerState;
@@ -63,16 +51,17 @@ class ZombieArchiverTest {
       }
       return redactor.redact(r);
     };
-    try (AuditArchiverService zombie = AuditArchiverService.start(config(zombieState), Map.of(), stallOnBlock)) {
+    try (AuditArchiverService zombie = AuditArchiverService.start(config(zombieState), java.util.Map.of(), stallOnBlock)) {
       produce(ids(0, 10));
       produce(List.of("block"));
       assertThat(stalled.await(DEADLINE.toSeconds(), TimeUnit.SECONDS)).isTrue();
 
-      try (AuditArchiverService owner = AuditArchiverService.start(config(ownerState), Map.of())) {
+      try (AuditArchiverService owner = AuditArchiverService.start(config(ownerState), java.util.Map.of())) {
         // The stalled thread misses max.poll.interval.ms; the partition moves to the owner.
         Awaitility.await().atMost(DEADLINE).until(() -> AuditArchive.count(archiveDir) >= 11);
         wake.countDown();
-        Awaitility.await().atMost(DEADLINE).until(() -> fenced(zombie) >= 1);
+        Awaitility.await().atMost(DEADLINE)
+            .until(() -> Archivers.metric(zombie.port(), "llm_audit_fenced_flushes_total") >= 1);
       }
     } finally {
       wake.countDown();
@@ -85,38 +74,14 @@ class ZombieArchiverTest {
   }
 
   private AuditArchiverConfig config(Path state) {
-    return AuditArchiverConfig.parse("""
-        kafka: {bootstrap.servers: "%s", max.poll.interval.ms: "3000"}
-        topics: {prefix: "%s", partitions: 1, replication-factor: 1}
-        streams: {application-id: "%sarchiver", state-dir: "%s", commit-interval: 200ms}
-        archive: {dir: "%s", roll-interval: 2s}
-        ops: {host: 127.0.0.1, port: 0}
-        """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), state, archiveDir),
-        Map.of());
+    return Archivers.config(topics, "archiver", state, archiveDir, "2s", ", max.poll.interval.ms: \"3000\"");
   }
 
   private void produce(List<String> ids) throws Exception {
-    try (var producer = new KafkaProducer<>(KafkaFixture.get().clientProperties(), new StringSerializer(),
-        AvroSerdes.singleObject().serde(AuditRecord.class).serializer())) {
-      for (String id : ids) {
-        producer.send(new ProducerRecord<>(topics.audit().name(), id, record(id, NOON))).get();
-      }
-    }
+    Archivers.produce(topics, ids.stream().map(id -> record(id, NOON)).toList());
   }
 
   private static List<String> ids(int from, int to) {
     return IntStream.range(from, to).mapToObj(i -> String.format("req-%03d", i)).toList();
-  }
-
-  private static double fenced(AuditArchiverService service) {
-    try {
-      String metrics = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      Matcher m = FENCED.matcher(metrics);
-      return m.find() ? Double.parseDouble(m.group(1)) : 0;
-    } catch (Exception e) {
-      throw new AssertionError("cannot read /metrics: " + e, e);
-    }
   }
 }

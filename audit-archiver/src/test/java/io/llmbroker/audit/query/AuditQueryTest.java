@@ -8,12 +8,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmbroker.audit.AuditArchive;
 import io.llmbroker.audit.AuditArchiverService;
 import io.llmbroker.audit.config.AuditArchiverConfig;
+import io.llmbroker.audit.support.Archivers;
 import io.llmbroker.avro.AuditRecord;
 import io.llmbroker.avro.ErrorClass;
 import io.llmbroker.avro.ErrorInfo;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.schemas.Topics;
-import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.testsupport.KafkaFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -27,9 +27,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -62,14 +59,7 @@ class AuditQueryTest {
   @BeforeAll
   static void archiveSomeTraffic() throws Exception {
     Topics topics = KafkaFixture.isolatedTopics(2);
-    AuditArchiverConfig config = AuditArchiverConfig.parse("""
-        kafka: {bootstrap.servers: "%s"}
-        topics: {prefix: "%s", partitions: 2, replication-factor: 1}
-        streams: {application-id: "%sarchiver", state-dir: "%s", commit-interval: 200ms}
-        archive: {dir: "%s", roll-interval: 200ms}
-        ops: {host: 127.0.0.1, port: 0}
-        """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), stateDir, archiveDir),
-        Map.of());
+    AuditArchiverConfig config = Archivers.config(topics, "archiver", stateDir, archiveDir, "200ms", "");
     List<AuditRecord> records = List.of(
         call("checkout-1", "fast", "openai", 900, 1200, "acme", "Where is my order 77? Mail me at a@b.com", "Shipped."),
         call("checkout-2", "fast", "openai", 300, 800, null, "Hi", "Hello."),
@@ -77,12 +67,8 @@ class AuditQueryTest {
         failed("search-2", "smart", "anthropic", ErrorClass.RATE_LIMITED),
         failed("search-3", "fast", "openai", ErrorClass.TIMEOUT),
         failed("search-4", "smart", "anthropic", ErrorClass.RATE_LIMITED));
-    try (AuditArchiverService service = AuditArchiverService.start(config, Map.of());
-        var producer = new KafkaProducer<>(KafkaFixture.get().clientProperties(), new StringSerializer(),
-            AvroSerdes.singleObject().serde(AuditRecord.class).serializer())) {
-      for (AuditRecord r : records) {
-        producer.send(new ProducerRecord<>(topics.audit().name(), r.getRequestId(), r)).get();
-      }
+    try (AuditArchiverService service = AuditArchiverService.start(config, Map.of())) {
+      Archivers.produce(topics, records);
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> AuditArchive.count(archiveDir) >= records.size());
     }
     archive = ArchiveQuery.open(archiveDir);
