@@ -229,6 +229,12 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
         return false;
       }
       if (commit instanceof Commit.Lost lost) {
+        if (lost.lastOffset() <= archivedUpTo) {
+          // A slot's file always ends at or after the slot; anything else is a damaged file.
+          LOG.error("event=audit_bad_part partition={} slot={}: its file ends at offset {}; fix or remove it",
+              partition, archivedUpTo + 1, lost.lastOffset());
+          return false;
+        }
         LOG.info("event=audit_slot_taken partition={} slot={} chain_end={}", partition, archivedUpTo + 1,
             lost.lastOffset());
         archivedUpTo = Math.max(archivedUpTo, lost.lastOffset());

@@ -52,6 +52,8 @@ class AuditQueryTest {
 
   private static final Instant YESTERDAY = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(Duration.ofHours(12));
 
+  private static final java.util.concurrent.atomic.AtomicInteger CREATED = new java.util.concurrent.atomic.AtomicInteger();
+
   @TempDir static Path stateDir;
   @TempDir static Path archiveDir;
   private static ArchiveQuery archive;
@@ -203,6 +205,8 @@ class AuditQueryTest {
   private static AuditRecord call(String id, String model, String provider, long costMicros, long totalMs,
       String customer, String question, String answer) {
     AuditRecord r = record(id, YESTERDAY);
+    // Created one second apart, in the order the calls are listed.
+    r.getRequest().setCreatedAt(YESTERDAY.toEpochMilli() + 1000L * CREATED.getAndIncrement());
     r.getRequest().setTeam(id.substring(0, id.indexOf('-')));
     r.getRequest().setModel(model);
     r.getRequest().setCustomer(customer);
