@@ -77,6 +77,19 @@ class PersonalDataTest {
   }
 
   @Test
+  void aBadPatternOrRuleIsRefusedAtStartNamingIt() {
+    assertThatThrownBy(() -> AuditArchiverConfig.parse("""
+        kafka: {bootstrap.servers: "x:9092"}
+        redaction: {patterns: {ticket: "TKT-("}}
+        """, Map.of())).hasMessageContaining("redaction").hasMessageContaining("patterns.ticket")
+        .hasMessageContaining("TKT-(");
+    assertThatThrownBy(() -> AuditArchiverConfig.parse("""
+        kafka: {bootstrap.servers: "x:9092"}
+        redaction: {rules: [email, passport]}
+        """, Map.of())).hasMessageContaining("passport");
+  }
+
+  @Test
   void messagesAnswersAndToolArgumentsAreRedactedInTheRecord() {
     AuditRecord in = record("r1", Instant.EPOCH);
     in.getRequest().getMessages().get(0).setContent(List.of(new ContentPart("text", "I am jane@example.com", null, null)));
