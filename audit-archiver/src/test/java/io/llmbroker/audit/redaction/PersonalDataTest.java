@@ -44,6 +44,11 @@ class PersonalDataTest {
   @Test
   void keyShapedStringsAreReplaced() {
     assertThat(redact.text("my key is sk-proj-abcdefghijklmnop")).isEqualTo("my key is [REDACTED]");
+    assertThat(List.of("authorization: bearer abcdefgh12345678", "AKIAIOSFODNN7EXAMPLE", "ASIAIOSFODNN7EXAMPLE",
+        "AIzaSyA1234567890abcdefghij", "ghp_abcdefghijklmnopqrstuvwxyz", "xoxb-1234567890-abcdef",
+        "eyJhbGciOi.eyJzdWIiOi.c2lnbmF0dXJl"))
+        .allSatisfy(secret -> assertThat(redact.text("x " + secret + " y")).contains("[REDACTED]").doesNotContain(
+            secret.substring(secret.length() - 6)));
   }
 
   @Test
