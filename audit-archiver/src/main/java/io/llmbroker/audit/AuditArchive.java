@@ -1,67 +1,41 @@
 package io.llmbroker.audit;
 
 import io.llmbroker.audit.archive.ArchiveDirectory;
-import io.llmbroker.audit.archive.AvroContainerFormat;
 import io.llmbroker.audit.archive.PartFile;
-import io.llmbroker.avro.AuditRecord;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.llmbroker.audit.query.ArchiveQuery;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.sql.SQLException;
 import java.util.List;
-import java.util.function.Consumer;
+import java.util.Map;
 
 /**
- * Reads the audit archive the archiver writes: counts it, lists its files, iterates its records
- * in file order (date, partition, offset). Reading while the archiver writes is safe: a file is
- * seen whole or not at all. The JVM needs {@code -Dorg.apache.avro.SERIALIZABLE_PACKAGES=io.llmbroker.avro}.
- *
- * <p>Every method throws {@link UncheckedIOException} when the archive cannot be read; an archive
- * folder that does not exist yet reads as empty.
+ * Reads an archive from Java: its files, how many calls it holds, and any SQL over its
+ * {@code calls} view (see {@link ArchiveQuery}). Any other Parquet reader reads the files too.
  */
 public final class AuditArchive {
 
   private AuditArchive() {}
 
-  /** How many records the archive under {@code archiveDir} holds. */
+  /** How many calls the archive under {@code archiveDir} holds. */
   public static long count(Path archiveDir) {
-    ArchiveDirectory archive = open(archiveDir);
-    long n = 0;
-    for (PartFile part : archive.parts()) {
-      try {
-        n += archive.format().count(part.path());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + part.path() + ": " + e.getMessage(), e);
-      }
-    }
-    return n;
+    return ((Number) rows(archiveDir, "SELECT count(*) AS n FROM calls").get(0).get("n")).longValue();
   }
 
-  /** The archive's files, ordered by date, partition and first offset. */
+  /** The archive's files, ordered by date, partition and slot. */
   public static List<PartFile> files(Path archiveDir) {
-    return open(archiveDir).parts();
+    return new ArchiveDirectory(archiveDir).parts();
   }
 
-  /** Calls {@code action} with every archived record, file by file. */
-  public static void forEach(Path archiveDir, Consumer<AuditRecord> action) {
-    ArchiveDirectory archive = open(archiveDir);
-    for (PartFile part : archive.parts()) {
-      try {
-        archive.format().read(part.path(), action);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + part.path() + ": " + e.getMessage(), e);
-      }
+  /**
+   * The rows of {@code sql} over the {@code calls} view, in memory: for tests and small answers.
+   *
+   * @throws IllegalArgumentException when the query is wrong, with DuckDB's message
+   */
+  public static List<Map<String, Object>> rows(Path archiveDir, String sql, Object... params) {
+    try (ArchiveQuery query = ArchiveQuery.open(archiveDir)) {
+      return query.rows(sql, params);
+    } catch (SQLException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-  }
-
-  /** Every archived record, in memory: for tests and small archives. */
-  public static List<AuditRecord> readAll(Path archiveDir) {
-    List<AuditRecord> records = new ArrayList<>();
-    forEach(archiveDir, records::add);
-    return records;
-  }
-
-  private static ArchiveDirectory open(Path archiveDir) {
-    return new ArchiveDirectory(archiveDir, new AvroContainerFormat());
   }
 }

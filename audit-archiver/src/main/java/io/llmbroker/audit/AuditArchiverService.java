@@ -1,8 +1,8 @@
 package io.llmbroker.audit;
 
 import io.llmbroker.audit.archive.ArchiveDirectory;
-import io.llmbroker.audit.archive.AvroContainerFormat;
 import io.llmbroker.audit.config.AuditArchiverConfig;
+import io.llmbroker.audit.redaction.PersonalData;
 import io.llmbroker.audit.redaction.Redactor;
 import io.llmbroker.audit.topology.AuditTopology;
 import io.llmbroker.runtime.config.ConfigException;
@@ -15,9 +15,11 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
@@ -59,6 +61,11 @@ public final class AuditArchiverService implements AutoCloseable {
    * @throws java.io.UncheckedIOException when the ops port cannot be bound
    */
   public static AuditArchiverService start(AuditArchiverConfig config, Map<String, String> env) {
+    return start(config, env, UnaryOperator.identity());
+  }
+
+  /** As {@link #start(AuditArchiverConfig, Map)}, with the redactor wrapped: for tests that stall a record. */
+  static AuditArchiverService start(AuditArchiverConfig config, Map<String, String> env, UnaryOperator<Redactor> wrap) {
     Path archiveDir = config.archive().dir();
     try {
       Files.createDirectories(archiveDir);
@@ -70,10 +77,10 @@ public final class AuditArchiverService implements AutoCloseable {
       Topics.createMissing(admin, List.of(topics.audit(), topics.dlq()), config.topics().replicationFactor());
     }
     PrometheusMeterRegistry registry = OpsServer.newRegistry();
-    ArchiveDirectory archive = new ArchiveDirectory(archiveDir, new AvroContainerFormat());
+    ArchiveDirectory archive = new ArchiveDirectory(archiveDir);
+    Redactor redactor = wrap.apply(Redactor.secrets().andThen(new PersonalData(config.redaction())));
     KafkaStreams streams = new KafkaStreams(AuditTopology.topology(topics, AvroSerdes.fromConfig(config.kafkaMap()),
-        archive, Redactor.secrets(), config.archive().flushInterval(),
-        config.archive().dedupWindow(), registry),
+        archive, redactor, config.archive(), Clock.systemUTC(), registry),
         config.streams().memberProperties(config.kafka(), config.topics()));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("audit archiver stream thread failed, replacing it: {}", e.toString(), e);

@@ -5,26 +5,16 @@ import static io.llmbroker.audit.support.Audits.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmbroker.audit.config.AuditArchiverConfig;
-import io.llmbroker.avro.AuditRecord;
+import io.llmbroker.audit.support.Archivers;
 import io.llmbroker.schemas.Topics;
-import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.testsupport.KafkaFixture;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.IntStream;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,7 +23,6 @@ class AuditArchiverServiceTest {
 
   private static final Instant NOON = Instant.parse("2026-11-23T12:00:00Z");
   private static final Duration DEADLINE = Duration.ofSeconds(60);
-  private static final Pattern SKIPPED = Pattern.compile("(?m)^llm_audit_skipped_records_total(?:\\{[^}]*})? ([0-9.E]+)$");
 
   @TempDir Path stateDir;
   @TempDir Path archiveDir;
@@ -73,28 +62,35 @@ class AuditArchiverServiceTest {
     assertThat(archivedIds()).containsExactlyElementsOf(ids(0, 31));
   }
 
+  @Test
+  void partitionsMovingBetweenTwoArchiversSharingTheArchiveKeepEveryRecordOnce(@TempDir Path secondState)
+      throws Exception {
+    try (AuditArchiverService first = AuditArchiverService.start(config("shared", stateDir), Map.of())) {
+      produce(0, 20);
+      try (AuditArchiverService second = AuditArchiverService.start(config("shared", secondState), Map.of())) {
+        await(() -> first.ready() && second.ready());
+        produce(20, 40);
+        await(() -> AuditArchive.count(archiveDir) >= 40);
+      }
+      // The second one left: its partitions move back to the first.
+      produce(40, 60);
+      await(() -> AuditArchive.count(archiveDir) >= 60);
+    }
+
+    assertThat(archivedIds()).containsExactlyElementsOf(ids(0, 60));
+  }
+
   private AuditArchiverConfig config(String applicationId, Path state) {
-    return AuditArchiverConfig.parse("""
-        kafka: {bootstrap.servers: "%s"}
-        topics: {prefix: "%s", partitions: 3, replication-factor: 1}
-        streams: {application-id: "%s%s", state-dir: "%s", commit-interval: 200ms}
-        archive: {dir: "%s", flush-interval: 200ms}
-        ops: {host: 127.0.0.1, port: 0}
-        """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), applicationId, state,
-        archiveDir), Map.of());
+    return Archivers.config(topics, applicationId, state, archiveDir, "200ms", "");
   }
 
   private void produce(int from, int to) throws Exception {
-    try (var producer = new KafkaProducer<>(KafkaFixture.get().clientProperties(), new StringSerializer(),
-        AvroSerdes.singleObject().serde(AuditRecord.class).serializer())) {
-      for (String id : ids(from, to)) {
-        producer.send(new ProducerRecord<>(topics.audit().name(), id, record(id, NOON))).get();
-      }
-    }
+    Archivers.produce(topics, ids(from, to).stream().map(id -> record(id, NOON)).toList());
   }
 
   private List<String> archivedIds() {
-    return AuditArchive.readAll(archiveDir).stream().map(AuditRecord::getRequestId).sorted().toList();
+    return AuditArchive.rows(archiveDir, "SELECT request_id FROM calls ORDER BY request_id").stream()
+        .map(row -> (String) row.get("request_id")).toList();
   }
 
   private static List<String> ids(int from, int to) {
@@ -102,15 +98,7 @@ class AuditArchiverServiceTest {
   }
 
   private static double skipped(AuditArchiverService service) {
-    try {
-      String metrics = HttpClient.newHttpClient().send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + "/metrics")).build(),
-          HttpResponse.BodyHandlers.ofString()).body();
-      Matcher m = SKIPPED.matcher(metrics);
-      return m.find() ? Double.parseDouble(m.group(1)) : 0;
-    } catch (Exception e) {
-      throw new AssertionError("cannot read /metrics: " + e, e);
-    }
+    return Archivers.metric(service.port(), "llm_audit_skipped_records_total");
   }
 
   /** Polls until {@code condition} holds: the job works asynchronously. */

@@ -4,18 +4,14 @@ import static io.llmbroker.audit.support.Audits.record;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llmbroker.audit.config.AuditArchiverConfig;
+import io.llmbroker.audit.support.Archivers;
 import io.llmbroker.avro.AuditRecord;
 import io.llmbroker.schemas.Topics;
-import io.llmbroker.schemas.serde.AvroSerdes;
-import io.llmbroker.testsupport.KafkaFixture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,7 +25,7 @@ class AuditDedupTest {
   @TempDir Path stateDir;
   @TempDir Path archiveDir;
 
-  private final Topics topics = KafkaFixture.isolatedTopics(3);
+  private final Topics topics = io.llmbroker.testsupport.KafkaFixture.isolatedTopics(3);
 
   @Test
   void aRequestAuditedAgainAfterARestartIsArchivedOnceWithItsFirstOutcome() throws Exception {
@@ -41,13 +37,13 @@ class AuditDedupTest {
     try (AuditArchiverService restarted = AuditArchiverService.start(config(), Map.of())) {
       Instant later = NOON.plusSeconds(40);
       produce(List.of(audit("a", "worker-2", later), audit("b", "worker-2", later), audit("d", "worker-2", later)));
-      Awaitility.await().atMost(DEADLINE).until(() -> AuditArchive.readAll(archiveDir).stream()
-          .anyMatch(r -> r.getRequestId().equals("d")));
+      Awaitility.await().atMost(DEADLINE).until(() -> !AuditArchive.rows(archiveDir,
+          "SELECT 1 FROM calls WHERE request_id = 'd'").isEmpty());
     }
 
-    List<AuditRecord> archived = AuditArchive.readAll(archiveDir);
-    assertThat(archived).extracting(AuditRecord::getRequestId).containsExactlyInAnyOrder("a", "b", "c", "d");
-    assertThat(archived).filteredOn(r -> !r.getRequestId().equals("d")).extracting(AuditRecord::getWorker)
+    List<Map<String, Object>> archived = AuditArchive.rows(archiveDir, "SELECT request_id, worker FROM calls");
+    assertThat(archived).extracting(r -> r.get("request_id")).containsExactlyInAnyOrder("a", "b", "c", "d");
+    assertThat(archived).filteredOn(r -> !r.get("request_id").equals("d")).extracting(r -> r.get("worker"))
         .containsOnly("worker-1");
   }
 
@@ -56,22 +52,10 @@ class AuditDedupTest {
   }
 
   private AuditArchiverConfig config() {
-    return AuditArchiverConfig.parse("""
-        kafka: {bootstrap.servers: "%s"}
-        topics: {prefix: "%s", partitions: 3, replication-factor: 1}
-        streams: {application-id: "%sarchiver", state-dir: "%s", commit-interval: 200ms}
-        archive: {dir: "%s", flush-interval: 200ms}
-        ops: {host: 127.0.0.1, port: 0}
-        """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), stateDir, archiveDir),
-        Map.of());
+    return Archivers.config(topics, "archiver", stateDir, archiveDir, "200ms", "");
   }
 
   private void produce(List<AuditRecord> records) throws Exception {
-    try (var producer = new KafkaProducer<>(KafkaFixture.get().clientProperties(), new StringSerializer(),
-        AvroSerdes.singleObject().serde(AuditRecord.class).serializer())) {
-      for (AuditRecord r : records) {
-        producer.send(new ProducerRecord<>(topics.audit().name(), null, r.getRecordedAt(), r.getRequestId(), r)).get();
-      }
-    }
+    Archivers.produce(topics, records);
   }
 }

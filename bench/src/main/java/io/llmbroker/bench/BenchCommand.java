@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
         BudgetsBench.class,
         BenchClientCommand.class,
         GatewayBench.class,
+        ArchiveBench.class,
         CommandLine.HelpCommand.class
     })
 public final class BenchCommand implements Runnable {

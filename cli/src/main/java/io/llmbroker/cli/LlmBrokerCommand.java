@@ -32,6 +32,8 @@ import picocli.CommandLine.Command;
         io.llmbroker.cli.budgets.BudgetsCommand.class,
         io.llmbroker.cli.apps.KeysCommand.class,
         io.llmbroker.cli.services.GatewayCommand.class,
+        io.llmbroker.cli.audit.AuditCommand.class,
+        io.llmbroker.cli.audit.ReplayCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {

@@ -7,16 +7,18 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * One immutable archive file, {@code date=YYYY-MM-DD/part-<partition>-<firstOffset>-<lastOffset><ext>}:
- * the audit records of one input partition between two offsets (inclusive) recorded on one UTC date.
+ * One immutable archive file, {@code date=YYYY-MM-DD/part-<partition>-<slot>.parquet}: audit
+ * records of one input partition recorded on one UTC date, from input offset {@code slot} on. The
+ * slot is the previous file's last offset + 1, so the files of a partition form a chain without
+ * gaps or overlaps; the last offset of a file is the highest {@code kafka_offset} in it.
  */
-public record PartFile(Path path, LocalDate date, int partition, long firstOffset, long lastOffset) {
+public record PartFile(Path path, LocalDate date, int partition, long slot) {
 
-  private static final Pattern NAME = Pattern.compile("part-(\\d+)-(\\d+)-(\\d+)\\.[a-z]+");
+  private static final Pattern NAME = Pattern.compile("part-(\\d+)-(\\d+)\\.parquet");
 
-  /** The file name for these offsets. */
-  static String name(int partition, long firstOffset, long lastOffset, String extension) {
-    return "part-" + partition + "-" + firstOffset + "-" + lastOffset + extension;
+  /** The file name for a slot; zero-padded so that names sort in offset order. */
+  static String name(int partition, long slot) {
+    return String.format("part-%d-%020d%s", partition, slot, ParquetParts.EXTENSION);
   }
 
   /** The date folder's name. */
@@ -33,8 +35,7 @@ public record PartFile(Path path, LocalDate date, int partition, long firstOffse
     }
     try {
       LocalDate date = LocalDate.parse(folder.getFileName().toString().substring("date=".length()));
-      return Optional.of(new PartFile(path, date, Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)),
-          Long.parseLong(m.group(3))));
+      return Optional.of(new PartFile(path, date, Integer.parseInt(m.group(1)), Long.parseLong(m.group(2))));
     } catch (RuntimeException e) {
       return Optional.empty();
     }

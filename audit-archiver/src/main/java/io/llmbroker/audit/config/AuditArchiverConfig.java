@@ -18,7 +18,8 @@ import java.util.Properties;
  * kafka: {bootstrap.servers: "${KAFKA_BOOTSTRAP_SERVERS:-localhost:9092}"}   # passed through
  * topics: {prefix: "", partitions: 6, replication-factor: 1}
  * streams: {application-id: llm-broker-audit-archiver, state-dir: ./data/state/audit-archiver, commit-interval: 1s}
- * archive: {dir: ./data/audit, flush-interval: 1s, dedup-window: 2d}
+ * archive: {dir: ./data/audit, roll-size-mb: 64, roll-interval: 5m, retention-days: 0, dedup-window: 2d}
+ * redaction: {mode: redact, hash-key: "", rules: [email, phone, card, iban, key], patterns: {}, keep-content-teams: []}
  * ops: {host: 0.0.0.0, port: 8083}
  * }</pre>
  *
@@ -28,7 +29,8 @@ import java.util.Properties;
  *     chooses the serde wire format)
  */
 public record AuditArchiverConfig(
-    Map<String, String> kafka, TopicSettings topics, StreamsSettings streams, ArchiveSettings archive, OpsSettings ops) {
+    Map<String, String> kafka, TopicSettings topics, StreamsSettings streams, ArchiveSettings archive,
+    RedactionSettings redaction, OpsSettings ops) {
 
   /** The resource holding the default configuration. */
   public static final String BUNDLED_RESOURCE = "audit-archiver.yaml";
@@ -37,7 +39,8 @@ public record AuditArchiverConfig(
     kafka = kafka == null ? Map.of() : Map.copyOf(kafka);
     topics = topics == null ? TopicSettings.defaults() : topics;
     streams = StreamsSettings.withDefaults(streams, "audit-archiver");
-    archive = archive == null ? new ArchiveSettings(null, null, null) : archive;
+    archive = archive == null ? new ArchiveSettings(null, null, null, null, null) : archive;
+    redaction = redaction == null ? new RedactionSettings(null, null, null, null, null) : redaction;
     ops = OpsSettings.withDefaultPort(ops, 8083);
     if (!kafka.containsKey("bootstrap.servers")) {
       throw ConfigException.forKey("kafka.bootstrap.servers", "must be set");
@@ -70,21 +73,34 @@ public record AuditArchiverConfig(
   }
 
   /**
-   * Where the archive is written, how often the buffer is flushed into it, and how long a
+   * Where the archive is written, when its files roll, how long they are kept, and how long a
    * request id is remembered so that a request served twice is archived once.
    *
-   * @param dir the archive's root folder; several instances may share it (one writer per partition)
-   * @param flushInterval wall-clock time between flushes: how stale the archive may be
+   * @param dir the archive's root folder; several instances may share it (a POSIX file system
+   *     with atomic link and rename, see the README)
+   * @param rollSizeMb a partition's buffer is written out as a file once it holds this many MiB
+   *     (encoded Avro size; the Parquet file is several times smaller)
+   * @param rollInterval ...or once its oldest record waited this long: how stale the archive may be
+   * @param retentionDays date folders older than this many days are deleted; 0 keeps them all
    * @param dedupWindow how far apart (in record time) two audit records of one request id may be
    *     for the second to be dropped; a worker re-serves a request within minutes of the first time
    */
-  public record ArchiveSettings(Path dir, Duration flushInterval, Duration dedupWindow) {
+  public record ArchiveSettings(Path dir, Integer rollSizeMb, Duration rollInterval, Integer retentionDays,
+      Duration dedupWindow) {
     public ArchiveSettings {
       dir = dir == null ? Path.of("data", "audit") : dir;
-      flushInterval = flushInterval == null ? Duration.ofSeconds(1) : flushInterval;
+      rollSizeMb = rollSizeMb == null ? 64 : rollSizeMb;
+      rollInterval = rollInterval == null ? Duration.ofMinutes(5) : rollInterval;
+      retentionDays = retentionDays == null ? 0 : retentionDays;
       dedupWindow = dedupWindow == null ? Duration.ofDays(2) : dedupWindow;
-      if (flushInterval.toMillis() < 1) {
-        throw new IllegalArgumentException("flush-interval must be >= 1ms: " + flushInterval);
+      if (rollSizeMb < 1) {
+        throw new IllegalArgumentException("roll-size-mb must be >= 1: " + rollSizeMb);
+      }
+      if (rollInterval.toMillis() < 1) {
+        throw new IllegalArgumentException("roll-interval must be >= 1ms: " + rollInterval);
+      }
+      if (retentionDays < 0) {
+        throw new IllegalArgumentException("retention-days must be >= 0 (0 keeps every day): " + retentionDays);
       }
       if (dedupWindow.toMinutes() < 1) {
         throw new IllegalArgumentException("dedup-window must be >= 1m: " + dedupWindow);

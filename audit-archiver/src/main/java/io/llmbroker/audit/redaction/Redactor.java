@@ -21,4 +21,9 @@ public interface Redactor {
   static Redactor secrets() {
     return Secrets::audit;
   }
+
+  /** This redaction, then {@code next}. */
+  default Redactor andThen(Redactor next) {
+    return record -> next.redact(redact(record));
+  }
 }

@@ -1,18 +1,21 @@
 package io.llmbroker.audit.topology;
 
 import io.llmbroker.audit.archive.ArchiveDirectory;
+import io.llmbroker.audit.archive.ArchiveDirectory.Commit;
+import io.llmbroker.audit.archive.ArchivedRecord;
 import io.llmbroker.audit.redaction.Redactor;
 import io.llmbroker.avro.AuditRecord;
 import io.micrometer.core.instrument.Counter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.kafka.streams.KeyValue;
+import java.util.UUID;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -35,46 +38,61 @@ import org.slf4j.LoggerFactory;
  * read again is recognised by its own offset and is not its own duplicate.
  *
  * <p>Records are redacted, then buffered in a changelogged store keyed by input offset, so that the
- * buffer and the committed input offset move together (exactly-once). A wall-clock punctuation
- * and {@link #close()} flush the buffer into part files and delete what they hold from it.
+ * buffer and the committed input offset move together (exactly-once). The buffer is written out
+ * as one part file per UTC date when it reaches the roll size or its oldest record the roll
+ * interval (checked every second of wall clock), and on {@link #close()}.
  *
- * <p>Why a crash at any point neither loses nor duplicates: the buffer is flushed in offset order,
- * and a file never holds records across a gap of unflushed offsets — consecutive buffered records
- * of one UTC date form one file, and a change of date starts the next. So the part files of a
- * partition always hold every buffered offset up to the highest archived one, H. At start the
- * processor reads H from the archive and skips every record at or below it, whether it comes back
- * from the restored buffer or from input replayed after an uncommitted flush.
+ * <p>Why a crash or a partition move neither loses nor duplicates: files are written in offset
+ * order and a file never holds records across a gap of unflushed offsets, so the archive holds
+ * every offset of the partition up to the end of its chain, H (see {@link ArchiveDirectory}). At
+ * start the processor reads H and skips every record at or below it, whether it comes back from
+ * the restored buffer or from input replayed after an uncommitted flush; a commit that finds its
+ * slot taken moves H forward the same way.
  *
  * <p>One instance per task, called from the task's thread only.
  */
 final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Void> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ArchiveProcessor.class);
+  private static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
+  private static final Duration RETENTION_INTERVAL = Duration.ofHours(1);
 
   /** The names of the buffer (input offset → record) and of the seen request ids (id → first offset). */
   record Stores(String buffer, String seen) {}
 
-  record Counters(Counter archived, Counter skipped, Counter duplicates) {}
+  record Counters(Counter archived, Counter skipped, Counter duplicates, Counter files, Counter fenced) {}
+
+  /**
+   * When the buffer is written out and how long dates are kept.
+   *
+   * @param retentionDays date folders older than this many days are deleted; 0 keeps them all
+   */
+  record Rolling(long rollBytes, Duration rollInterval, int retentionDays, Clock clock) {}
 
   private final Stores stores;
   private final ArchiveDirectory archive;
   private final Redactor redactor;
-  private final Duration flushInterval;
+  private final Rolling rolling;
   private final long dedupMillis;
   private final Counters counters;
+  private final String ownerToken = UUID.randomUUID().toString();
 
   private ProcessorContext<Void, Void> context;
   private KeyValueStore<Long, AuditRecord> buffer;
   private WindowStore<String, Long> seen;
   private int partition;
   private long archivedUpTo;
+  private long bufferedBytes;
+  private long bufferedSince = -1;
+  private long retentionCheckedAt = Long.MIN_VALUE / 2;
+  private boolean fenced;
 
-  ArchiveProcessor(Stores stores, ArchiveDirectory archive, Redactor redactor, Duration flushInterval,
-      Duration dedupWindow, Counters counters) {
+  ArchiveProcessor(Stores stores, ArchiveDirectory archive, Redactor redactor, Rolling rolling, Duration dedupWindow,
+      Counters counters) {
     this.stores = stores;
     this.archive = archive;
     this.redactor = redactor;
-    this.flushInterval = flushInterval;
+    this.rolling = rolling;
     this.dedupMillis = dedupWindow.toMillis();
     this.counters = counters;
   }
@@ -86,12 +104,20 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
     seen = context.getStateStore(stores.seen());
     partition = context.taskId().partition();
     try {
+      archive.takeOwnership(partition, ownerToken);
       archive.removeTemporaryFiles(partition);
+      archivedUpTo = archive.chainEnd(partition);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot clean temp files in " + archive.root() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot open the archive " + archive.root() + ": " + e.getMessage(), e);
     }
-    archivedUpTo = archive.highestArchivedOffset(partition).orElse(-1);
-    context.schedule(flushInterval, PunctuationType.WALL_CLOCK_TIME, now -> flush());
+    try (KeyValueIterator<Long, AuditRecord> all = buffer.all()) {
+      all.forEachRemaining(kv -> bufferedBytes += size(kv.value));
+    }
+    if (bufferedBytes > 0) {
+      bufferedSince = rolling.clock().millis();
+    }
+    Duration check = rolling.rollInterval().compareTo(CHECK_INTERVAL) < 0 ? rolling.rollInterval() : CHECK_INTERVAL;
+    context.schedule(check, PunctuationType.WALL_CLOCK_TIME, now -> tick());
   }
 
   @Override
@@ -113,7 +139,12 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
           partition, offset);
       return;
     }
-    buffer.put(offset, redactor.redact(record.value()));
+    AuditRecord redacted = redactor.redact(record.value());
+    buffer.put(offset, redacted);
+    if (bufferedSince < 0) {
+      bufferedSince = rolling.clock().millis();
+    }
+    bufferedBytes += size(redacted);
   }
 
   /** True when another offset brought {@code requestId} within the window; else remembers this one. */
@@ -143,49 +174,121 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
     }
   }
 
+  /** Rolls the buffer into files when it is big or old enough, and applies retention hourly. */
+  private void tick() {
+    long now = rolling.clock().millis();
+    if (bufferedSince >= 0
+        && (bufferedBytes >= rolling.rollBytes() || now - bufferedSince >= rolling.rollInterval().toMillis())) {
+      flush();
+    }
+    if (rolling.retentionDays() > 0 && now - retentionCheckedAt >= RETENTION_INTERVAL.toMillis()) {
+      retentionCheckedAt = now;
+      LocalDate oldestKept = LocalDate.ofInstant(Instant.ofEpochMilli(now), ZoneOffset.UTC)
+          .minusDays(rolling.retentionDays());
+      try {
+        List<LocalDate> deleted = archive.deleteBefore(oldestKept);
+        if (!deleted.isEmpty()) {
+          LOG.info("event=audit_retention deleted_dates={} oldest_kept={}", deleted, oldestKept);
+        }
+      } catch (IOException | UncheckedIOException e) {
+        LOG.warn("retention could not delete dates before {} under {}: {}", oldestKept, archive.root(), e.getMessage());
+      }
+    }
+  }
+
   /** Writes the buffer out as part files, in offset order, then forgets what was written. */
   private void flush() {
-    List<KeyValue<Long, AuditRecord>> pending = new ArrayList<>();
+    while (!fenced && flushOnce()) {
+      // A lost slot moved the chain's end: what is left of the buffer is written after it.
+    }
+  }
+
+  /** @return true when a slot was lost and the rest of the buffer must be written again */
+  private boolean flushOnce() {
+    List<ArchivedRecord> pending = new ArrayList<>();
     List<Long> alreadyArchived = new ArrayList<>();
     try (KeyValueIterator<Long, AuditRecord> all = buffer.all()) {
       all.forEachRemaining(kv -> {
         if (kv.key <= archivedUpTo) {
           alreadyArchived.add(kv.key);
         } else {
-          pending.add(kv);
+          pending.add(new ArchivedRecord(kv.key, kv.value));
         }
       });
     }
-    alreadyArchived.forEach(buffer::delete);
+    alreadyArchived.forEach(this::forget);
     int start = 0;
     while (start < pending.size()) {
-      LocalDate date = dateOf(pending.get(start).value);
+      LocalDate date = dateOf(pending.get(start).record());
       int end = start + 1;
-      while (end < pending.size() && dateOf(pending.get(end).value).equals(date)) {
+      while (end < pending.size() && dateOf(pending.get(end).record()).equals(date)) {
         end++;
       }
-      if (!writeRun(date, pending.subList(start, end))) {
-        return;
+      Commit commit = writeRun(date, pending.subList(start, end));
+      if (commit == null) {
+        return false;
+      }
+      if (commit instanceof Commit.Lost lost) {
+        if (lost.lastOffset() <= archivedUpTo) {
+          // A slot's file always ends at or after the slot; anything else is a damaged file.
+          LOG.error("event=audit_bad_part partition={} slot={}: its file ends at offset {}; fix or remove it",
+              partition, archivedUpTo + 1, lost.lastOffset());
+          return false;
+        }
+        LOG.info("event=audit_slot_taken partition={} slot={} chain_end={}", partition, archivedUpTo + 1,
+            lost.lastOffset());
+        archivedUpTo = Math.max(archivedUpTo, lost.lastOffset());
+        return true;
       }
       start = end;
     }
+    if (bufferedBytes <= 0) {
+      bufferedSince = -1;
+    }
+    return false;
   }
 
-  private boolean writeRun(LocalDate date, List<KeyValue<Long, AuditRecord>> run) {
-    long first = run.get(0).key;
-    long last = run.get(run.size() - 1).key;
+  /** Commits one run of one date; null when nothing was written (an error, or the partition moved). */
+  private Commit writeRun(LocalDate date, List<ArchivedRecord> run) {
+    long slot = archivedUpTo + 1;
     try {
-      archive.write(date, partition, first, last, run.stream().map(kv -> kv.value).toList());
+      if (!archive.owns(partition, ownerToken)) {
+        fenced = true;
+        counters.fenced().increment();
+        LOG.warn("event=audit_partition_taken partition={}: another archiver owns it now; this one writes no more",
+            partition);
+        return null;
+      }
+      Commit commit = archive.commit(date, partition, slot, run);
+      if (commit instanceof Commit.Written written) {
+        archivedUpTo = written.lastOffset();
+        run.forEach(r -> forget(r.offset()));
+        counters.archived().increment(run.size());
+        counters.files().increment();
+      }
+      return commit;
     } catch (IOException | UncheckedIOException e) {
-      // The records stay buffered (and committed), so the next flush tries again.
-      LOG.error("cannot archive offsets {}-{} of partition {} under {}: {}", first, last, partition, archive.root(),
-          e.getMessage(), e);
-      return false;
+      // The records stay buffered (and committed), so the next roll tries again.
+      LOG.error("cannot archive offsets {}-{} of partition {} under {}: {}", slot, run.get(run.size() - 1).offset(),
+          partition, archive.root(), e.getMessage(), e);
+      return null;
     }
-    archivedUpTo = last;
-    run.forEach(kv -> buffer.delete(kv.key));
-    counters.archived().increment(run.size());
-    return true;
+  }
+
+  private void forget(long offset) {
+    AuditRecord removed = buffer.delete(offset);
+    if (removed != null) {
+      bufferedBytes -= size(removed);
+    }
+  }
+
+  /** The record's encoded size: what the roll size counts. */
+  private static long size(AuditRecord record) {
+    try {
+      return record.toByteBuffer().remaining();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static LocalDate dateOf(AuditRecord record) {

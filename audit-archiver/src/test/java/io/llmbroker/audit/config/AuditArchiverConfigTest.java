@@ -23,7 +23,7 @@ class AuditArchiverConfigTest {
     assertThat(config.kafka()).containsEntry("bootstrap.servers", "kafka:19092");
     assertThat(config.ops().port()).isZero();
     assertThat(config.archive().dir()).isEqualTo(Path.of("/var/lib/llm/audit"));
-    assertThat(config.archive().flushInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(config.archive().rollInterval()).isEqualTo(Duration.ofMinutes(5));
     assertThat(config.streams().applicationId()).isEqualTo("llm-broker-audit-archiver");
     assertThat(config.streamsProperties()).containsEntry("processing.guarantee", "exactly_once_v2");
   }
@@ -38,9 +38,9 @@ class AuditArchiverConfigTest {
 
   @Test
   void badFlushIntervalIsRefusedNamingTheKeyAndValue() {
-    assertThatThrownBy(() -> AuditArchiverConfig.parse(MINIMAL + "archive: {flush-interval: soon}", Map.of()))
+    assertThatThrownBy(() -> AuditArchiverConfig.parse(MINIMAL + "archive: {roll-interval: soon}", Map.of()))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("archive.flush-interval")
+        .hasMessageContaining("archive.roll-interval")
         .hasMessageContaining("soon");
   }
 

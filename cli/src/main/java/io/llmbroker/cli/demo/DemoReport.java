@@ -119,6 +119,7 @@ final class DemoReport {
     long[] count = {0};
     await(() -> (count[0] = AuditArchive.count(dir)) >= expected);
     out.printf("%nAudit archive: %d records under %s%n", count[0], dir);
+    out.println("  ask it: llm-broker audit query \"SELECT model, count(*), sum(cost_usd) FROM calls GROUP BY model\"");
   }
 
   private static Histogram histogram(List<Sent> of, ToLongFunction<Sent> value) {

@@ -85,6 +85,7 @@ final class DemoTraffic {
     return client.request()
         .team(team)
         .app(app)
+        .customer("customer-" + i % 7)
         .model(i % 5 == 0 ? "smart" : "fast")
         .user(prompt)
         .priority(priority)

@@ -121,6 +121,8 @@ public final class LocalStack implements AutoCloseable {
     env.put("LLM_BROKER_COSTS_PORT", String.valueOf(anyPort ? 0 : options.opsPort() + 1));
     env.put("LLM_BROKER_AUDIT_PORT", String.valueOf(anyPort ? 0 : options.opsPort() + 2));
     env.put("LLM_BROKER_GATEWAY_PORT", String.valueOf(anyPort ? 0 : options.opsPort() + 3));
+    // A local stack is watched by a person: its calls reach the archive within seconds, not minutes.
+    env.putIfAbsent("LLM_BROKER_AUDIT_ROLL_INTERVAL", "5s");
     return env;
   }
 
