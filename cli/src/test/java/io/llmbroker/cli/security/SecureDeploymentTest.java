@@ -115,7 +115,7 @@ class SecureDeploymentTest {
         kafka: %s
         topics: {prefix: "%s", partitions: 2, replication-factor: 1}
         streams: {application-id: "%s", state-dir: "%s", commit-interval: 200ms}
-        archive: {dir: "%s", flush-interval: 200ms}
+        archive: {dir: "%s", roll-interval: 200ms}
         ops: {host: 127.0.0.1, port: 0}
         """.formatted(flow(user("audit")), PREFIX, acls.defaultApplicationId(RoleAcls.Role.AUDIT_ARCHIVER),
         Files.createDirectories(dataDir.resolve("audit-state")), dataDir.resolve("archive")), Map.of()), Map.of()));
