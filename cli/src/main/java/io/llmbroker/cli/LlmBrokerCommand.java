@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
         SubmitCommand.class,
         BatchCommand.class,
         AppsCommand.class,
+        io.llmbroker.cli.costs.CostsCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {
