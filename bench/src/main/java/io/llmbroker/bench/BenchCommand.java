@@ -22,6 +22,8 @@ import picocli.CommandLine.Command;
         CrashBench.class,
         MemoryBench.class,
         BenchClientCommand.class,
+        RollupsBench.class,
+        CostQueryBench.class,
         CommandLine.HelpCommand.class
     })
 public final class BenchCommand implements Runnable {

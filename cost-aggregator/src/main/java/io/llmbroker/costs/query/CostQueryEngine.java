@@ -39,7 +39,7 @@ public final class CostQueryEngine {
   public static List<CostRow> rows(CostQuery query, RollupSource source) {
     Granularity stored = query.granularity() == Granularity.MONTH ? Granularity.DAY : query.granularity();
     Map<GroupKey, CostRow> sums = new HashMap<>();
-    for (CostRollup rollup : source.rollups(stored, query.from(), query.to())) {
+    for (CostRollup rollup : source.rollups(stored, query.from(), query.to(), query.filters().get(Dimension.TEAM))) {
       if (!matches(query, rollup)) {
         continue;
       }

@@ -3,6 +3,7 @@ package io.llmbroker.costs.query;
 import io.llmbroker.avro.CostRollup;
 import io.llmbroker.avro.Granularity;
 import io.llmbroker.costs.topology.CostTopology;
+import io.llmbroker.costs.topology.RollupKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,23 +41,37 @@ public final class StreamsRollupSource implements RollupSource {
    */
   @Override
   public List<CostRollup> rollups(Granularity granularity, Instant from, Instant to) {
+    return rollups(granularity, from, to, null);
+  }
+
+  /**
+   * {@inheritDoc} Store keys begin with the team ({@link RollupKey#encode}), so one team's rollups
+   * are one key range.
+   *
+   * @throws org.apache.kafka.streams.errors.InvalidStateStoreException when a partition asked for is
+   *     not active here or still restoring
+   */
+  @Override
+  public List<CostRollup> rollups(Granularity granularity, Instant from, Instant to, String team) {
     String storeName = granularity == Granularity.DAY ? CostTopology.DAILY_STORE : CostTopology.HOURLY_STORE;
     StoreQueryParameters<ReadOnlyWindowStore<String, CostRollup>> all =
         StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.windowStore());
     List<CostRollup> rollups = new ArrayList<>();
     if (partitions.isEmpty()) {
-      read(streams.store(all), granularity, from, to, rollups);
+      read(streams.store(all), granularity, from, to, team, rollups);
     }
     for (int partition : partitions) {
-      read(streams.store(all.withPartition(partition)), granularity, from, to, rollups);
+      read(streams.store(all.withPartition(partition)), granularity, from, to, team, rollups);
     }
     return rollups;
   }
 
   private static void read(ReadOnlyWindowStore<String, CostRollup> store, Granularity granularity, Instant from,
-      Instant to, List<CostRollup> into) {
-    // fetchAll's bounds are inclusive; the query's upper bound is not.
-    try (KeyValueIterator<Windowed<String>, CostRollup> it = store.fetchAll(from, to.minusMillis(1))) {
+      Instant to, String team, List<CostRollup> into) {
+    // The stores' time bounds are inclusive; the query's upper bound is not.
+    Instant last = to.minusMillis(1);
+    try (KeyValueIterator<Windowed<String>, CostRollup> it = team == null ? store.fetchAll(from, last)
+        : store.fetch(RollupKey.teamRangeStart(team), RollupKey.teamRangeEnd(team), from, last)) {
       while (it.hasNext()) {
         var entry = it.next();
         into.add(CostTopology.withWindow(entry.value, granularity, entry.key.window().start(), entry.key.window().end()));

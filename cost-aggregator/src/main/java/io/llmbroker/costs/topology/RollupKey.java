@@ -61,6 +61,19 @@ public record RollupKey(String team, String app, String customer, String provide
     return granularity.name().toLowerCase(Locale.ROOT) + SEPARATOR + windowStart + SEPARATOR + encode();
   }
 
+  /** The lowest text form of any key of {@code team}: keys of one team form the range up to {@link #teamRangeEnd}. */
+  public static String teamRangeStart(String team) {
+    return escape(team) + SEPARATOR;
+  }
+
+  /**
+   * The highest bound of {@code team}'s keys: the separator's successor, so that every key
+   * {@code team|...} sorts (as UTF-8 bytes) below it and no key of another team falls between.
+   */
+  public static String teamRangeEnd(String team) {
+    return escape(team) + (char) (SEPARATOR + 1);
+  }
+
   private static String escape(String value) {
     return value == null ? "" : value.replace("%", "%25").replace("|", "%7C");
   }
