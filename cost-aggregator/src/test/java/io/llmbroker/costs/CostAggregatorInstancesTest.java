@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.costs.config.CostAggregatorConfig;
+import io.llmbroker.costs.support.Aggregators;
 import io.llmbroker.costs.topology.CostTopology;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
@@ -113,14 +114,7 @@ class CostAggregatorInstancesTest {
   }
 
   private static CostAggregatorConfig config(String instance) {
-    return CostAggregatorConfig.parse("""
-        kafka: {bootstrap.servers: "%s"}
-        topics: {prefix: "%s", partitions: 4, replication-factor: 1}
-        streams: {application-id: "%scosts", state-dir: "%s", commit-interval: 200ms}
-        ops: {host: 127.0.0.1, port: 0}
-        query: {advertised-host: 127.0.0.1, fan-out-timeout: 2s}
-        """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), stateDir.resolve(instance)),
-        Map.of());
+    return Aggregators.config(topics, 4, stateDir.resolve(instance), "query: {advertised-host: 127.0.0.1, fan-out-timeout: 2s}");
   }
 
   /** Waits until the instance answers 200 with every event counted. */

@@ -14,6 +14,7 @@ import io.llmbroker.costs.query.CostQueryClient;
 import io.llmbroker.costs.query.CostQueryClient.CostQueryException;
 import io.llmbroker.costs.query.CostRow;
 import io.llmbroker.costs.query.Dimension;
+import io.llmbroker.costs.support.Aggregators;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.testsupport.KafkaFixture;
@@ -59,13 +60,7 @@ class CostAggregatorServiceTest {
   @BeforeAll
   static void startServiceAndProduceUsage() throws Exception {
     topics = KafkaFixture.isolatedTopics(3);
-    CostAggregatorConfig config = CostAggregatorConfig.parse("""
-        kafka: {bootstrap.servers: "%s"}
-        topics: {prefix: "%s", partitions: 3, replication-factor: 1}
-        streams: {application-id: "%scosts", state-dir: "%s", commit-interval: 200ms}
-        ops: {host: 127.0.0.1, port: 0}
-        query: {advertised-host: 127.0.0.1}
-        """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), stateDir), Map.of());
+    CostAggregatorConfig config = Aggregators.config(topics, 3, stateDir, "");
     service = CostAggregatorService.start(config, Map.of());
     client = new CostQueryClient(URI.create("http://127.0.0.1:" + service.port()));
 

@@ -109,8 +109,11 @@ public final class FanOutAnswerer implements CostAnswerer {
     for (StreamsMetadata instance : streams.streamsMetadataForStore(CostTopology.HOURLY_STORE)) {
       for (TopicPartition tp : instance.topicPartitions()) {
         if (tp.topic().equals(storeTopic)) {
+          if (!owned.add(tp.partition())) {
+            throw new CostAnswerer.AnswerUnavailableException("partition " + tp.partition()
+                + " of the rollups has two owners in this instance's view (the instances are rebalancing); retry shortly");
+          }
           owners.computeIfAbsent(instance.hostInfo(), h -> new TreeSet<>()).add(tp.partition());
-          owned.add(tp.partition());
         }
       }
     }

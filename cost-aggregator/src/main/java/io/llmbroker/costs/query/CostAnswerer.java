@@ -23,21 +23,6 @@ public interface CostAnswerer {
    */
   List<CostRow> part(CostQuery query, Set<Integer> partitions);
 
-  /** Answers from one source holding all the state (one instance, or a test's rollups). */
-  static CostAnswerer of(RollupSource source) {
-    return new CostAnswerer() {
-      @Override
-      public CostAnswer answer(CostQuery query, Instant now) {
-        return CostQueryEngine.finish(query, List.of(part(query, Set.of())), now);
-      }
-
-      @Override
-      public List<CostRow> part(CostQuery query, Set<Integer> partitions) {
-        return CostQueryEngine.rows(query, source);
-      }
-    };
-  }
-
   /** Part of the state cannot be read now; the message names the instance and why. */
   final class AnswerUnavailableException extends RuntimeException {
     public AnswerUnavailableException(String message) {

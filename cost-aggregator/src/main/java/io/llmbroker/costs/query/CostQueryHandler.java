@@ -56,8 +56,7 @@ public final class CostQueryHandler implements HttpHandler {
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
-    String query = exchange.getRequestURI().getRawQuery();
-    if (query != null && query.contains("scope=local")) {
+    if (isPart(exchange.getRequestURI().getRawQuery())) {
       serve(exchange);
     } else {
       executor.execute(() -> {
@@ -67,6 +66,14 @@ public final class CostQueryHandler implements HttpHandler {
           LOG.debug("cost query answer not delivered: {}", e.toString());
         }
       });
+    }
+  }
+
+  private static boolean isPart(String rawQuery) {
+    try {
+      return "local".equals(CostQuery.parameters(rawQuery).get("scope"));
+    } catch (InvalidQueryException e) {
+      return true; // refused at once, whatever it was
     }
   }
 

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.costs.CostAggregatorService;
-import io.llmbroker.costs.config.CostAggregatorConfig;
+import io.llmbroker.costs.support.Aggregators;
 import io.llmbroker.costs.support.Usage;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
@@ -69,13 +69,7 @@ class CostsPageBrowserTest {
         .isTrue();
     // One partition: the events span 12 hours, more than the grace, and must reach the windows in order.
     Topics topics = KafkaFixture.isolatedTopics(1);
-    service = CostAggregatorService.start(CostAggregatorConfig.parse("""
-        kafka: {bootstrap.servers: "%s"}
-        topics: {prefix: "%s", partitions: 1, replication-factor: 1}
-        streams: {application-id: "%scosts", state-dir: "%s", commit-interval: 200ms}
-        ops: {host: 127.0.0.1, port: 0}
-        query: {advertised-host: 127.0.0.1}
-        """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), stateDir), Map.of()), Map.of());
+    service = CostAggregatorService.start(Aggregators.config(topics, 1, stateDir, ""), Map.of());
     base = "http://127.0.0.1:" + service.port();
     Properties props = KafkaFixture.get().clientProperties();
     try (var usage = new KafkaProducer<>(props, new StringSerializer(), AvroSerdes.singleObject().serde(UsageEvent.class).serializer())) {
