@@ -148,6 +148,9 @@
       document.getElementById('total-tokens').textContent = answer.totals.input_tokens + answer.totals.output_tokens;
       document.getElementById('total-errors').textContent = answer.totals.requests
         ? (100 * answer.totals.errors / answer.totals.requests).toFixed(1) + '%' : '–';
+      const forecasts = answer.rows.filter(r => r.forecast_cost_micros !== undefined && r.forecast_cost_micros !== null);
+      document.getElementById('forecast-box').hidden = forecasts.length === 0;
+      document.getElementById('forecast').textContent = usd(forecasts.reduce((sum, r) => sum + r.forecast_cost_micros, 0));
       drawChart(answer, v.stack);
       drawTop('top-team', teams, 'team');
       drawTop('top-app', apps, 'app');

@@ -5,6 +5,7 @@ import io.llmbroker.avro.TokenUsage;
 import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.costs.CostAggregatorService;
 import io.llmbroker.costs.config.CostAggregatorConfig;
+import io.llmbroker.costs.topology.CostTopology;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import java.io.IOException;
@@ -17,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -63,14 +66,17 @@ final class CostBenchData {
     }
   }
 
-  /** A cost aggregator of the job {@code applicationId} on {@code topics}, on a free port with its own state dir. */
-  static CostAggregatorService start(String bootstrap, Topics topics, String applicationId, String rollup) {
-    Path state;
+  /** A fresh state directory for one aggregator; see {@link #deleteState}. */
+  static Path stateDir() {
     try {
-      state = Files.createTempDirectory("bench-costs-");
+      return Files.createTempDirectory("bench-costs-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A cost aggregator of the job {@code applicationId} on {@code topics}, on a free port, keeping its state in {@code state}. */
+  static CostAggregatorService start(String bootstrap, Topics topics, String applicationId, String rollup, Path state) {
     return CostAggregatorService.start(CostAggregatorConfig.parse("""
         kafka: {bootstrap.servers: "%s"}
         topics: {prefix: "%s", partitions: %d, replication-factor: 1}
@@ -81,17 +87,32 @@ final class CostBenchData {
         """.formatted(bootstrap, topics.prefix(), PARTITIONS, applicationId, state, rollup), Map.of()), Map.of());
   }
 
-  /** True once the job has committed every usage record (its input is written without transactions). */
+  /**
+   * True once the job has committed every record of llm.usage and of its repartition topic, i.e.
+   * rolled every event up (a consumer's position passes the transaction markers, so a fully read
+   * transactional topic is committed at its end offset).
+   */
   static boolean consumedAll(BenchKafka kafka, Topics topics, String applicationId) {
     try {
       Map<TopicPartition, OffsetAndMetadata> committed = kafka.admin().listConsumerGroupOffsets(applicationId)
           .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-      return kafka.endOffsets(topics.usage().name()).entrySet().stream().allMatch(end -> {
+      Map<TopicPartition, Long> ends = new HashMap<>(kafka.endOffsets(topics.usage().name()));
+      ends.putAll(kafka.endOffsets(applicationId + "-" + CostTopology.REPARTITION + "-repartition"));
+      return ends.entrySet().stream().allMatch(end -> {
         OffsetAndMetadata c = committed.get(end.getKey());
         return c != null && c.offset() >= end.getValue();
       });
     } catch (Exception e) {
       return false;
+    }
+  }
+
+  /** Deletes a state directory made by {@link #stateDir}, so that runs do not fill the disk. */
+  static void deleteState(Path state) {
+    try (var files = Files.walk(state)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not delete " + state + ": " + e.getMessage());
     }
   }
 

@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -69,16 +70,21 @@ final class CostQueryBench implements Callable<Integer> {
       String appId = topics.prefix() + "costs";
       // The month is loaded as one backlog: the partitions' tasks run hours apart in event time.
       String rollup = "{grace: 31d, dedup-window: 32d}";
-      try (CostAggregatorService a = CostBenchData.start(kafka.bootstrapServers(), topics, appId, rollup)) {
+      Path stateA = CostBenchData.stateDir();
+      Path stateB = CostBenchData.stateDir();
+      try (CostAggregatorService a = CostBenchData.start(kafka.bootstrapServers(), topics, appId, rollup, stateA)) {
         Await.until(() -> CostBenchData.consumedAll(kafka, topics, appId), Duration.ofMinutes(30), "the month rolled up");
         awaitWhole(http, a);
         one = time(http, List.of(a));
-        try (CostAggregatorService b = CostBenchData.start(kafka.bootstrapServers(), topics, appId, rollup)) {
+        try (CostAggregatorService b = CostBenchData.start(kafka.bootstrapServers(), topics, appId, rollup, stateB)) {
           Await.until(() -> local(http, b) > 0 && local(http, a) < events, Duration.ofMinutes(10), "the second instance owning partitions");
           awaitWhole(http, a);
           awaitWhole(http, b);
           two = time(http, List.of(a, b));
         }
+      } finally {
+        CostBenchData.deleteState(stateA);
+        CostBenchData.deleteState(stateB);
       }
     }
     ResultBlock block = new ResultBlock("Cost query latency")
