@@ -32,6 +32,7 @@ final class CostQueryBench implements Callable<Integer> {
   private static final long TARGET_P99_MS = 50;
   private static final Instant MONTH = Instant.parse("2026-10-01T00:00:00Z");
   private static final Duration SPAN = Duration.ofDays(30);
+  private static final int WARM_UP = 5;
 
   @Mixin
   BenchOptions options;
@@ -92,9 +93,9 @@ final class CostQueryBench implements Callable<Integer> {
             + " either of two (fan-out: the instance asks the other for its partitions over HTTP).")
         .how(String.format(Locale.ROOT, "%,d usage events over 30 days (%d teams x %d models x %d customers, drawn at random),"
             + " rolled up by the aggregator (grace 31 d to take the month as one backlog), %d partitions, on a %s; then %d timed"
-            + " queries of each kind after 20 untimed, one at a time over HTTP, with teams and models varying; then a second"
+            + " queries of each kind after %d untimed, one at a time over HTTP, with teams and models varying; then a second"
             + " instance joins and the same queries go alternately to each.", events, CostBenchData.TEAMS, CostBenchData.MODELS,
-            CostBenchData.CUSTOMERS, CostBenchData.PARTITIONS, broker, queries))
+            CostBenchData.CUSTOMERS, CostBenchData.PARTITIONS, broker, queries, WARM_UP))
         .command("llm-broker bench cost-query --events " + events + " --queries " + queries)
         .ranOn(machine, date)
         .target("p99 <= " + TARGET_P99_MS + " ms, one instance and fanned out across two")
@@ -117,7 +118,8 @@ final class CostQueryBench implements Callable<Integer> {
     Map<String, long[]> times = new LinkedHashMap<>();
     Random random = new Random(7);
     for (Map.Entry<String, IntFunction<String>> kind : kinds().entrySet()) {
-      for (int i = 0; i < 20; i++) {
+      System.err.printf("timing '%s' through %d instance(s)%n", kind.getKey(), instances.size());
+      for (int i = 0; i < WARM_UP; i++) {
         ok(CostBenchData.get(http, instances.get(i % instances.size()), "/api/costs?" + kind.getValue().apply(random.nextInt(1000))));
       }
       long[] micros = new long[queries];
