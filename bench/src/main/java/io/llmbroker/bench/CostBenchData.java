@@ -75,10 +75,14 @@ final class CostBenchData {
     }
   }
 
-  /** A cost aggregator of the job {@code applicationId} on {@code topics}, on a free port, keeping its state in {@code state}. */
+  /**
+   * A cost aggregator of the job {@code applicationId} on {@code topics}, on a free port, keeping its
+   * state in {@code state}. A joining instance warms its tasks up before Kafka Streams moves them
+   * to it, checked every minute here (Streams' least; ten by default).
+   */
   static CostAggregatorService start(String bootstrap, Topics topics, String applicationId, String rollup, Path state) {
     return CostAggregatorService.start(CostAggregatorConfig.parse("""
-        kafka: {bootstrap.servers: "%s"}
+        kafka: {bootstrap.servers: "%s", probing.rebalance.interval.ms: 60000}
         topics: {prefix: "%s", partitions: %d, replication-factor: 1}
         streams: {application-id: "%s", state-dir: "%s", commit-interval: 1s}
         rollup: %s

@@ -74,7 +74,12 @@ public final class StreamsRollupSource implements RollupSource {
         : store.fetch(RollupKey.teamRangeStart(team), RollupKey.teamRangeEnd(team), from, last)) {
       while (it.hasNext()) {
         var entry = it.next();
-        into.add(CostTopology.withWindow(entry.value, granularity, entry.key.window().start(), entry.key.window().end()));
+        // Each read deserializes a fresh rollup: filling in its window in place saves a copy per rollup.
+        CostRollup rollup = entry.value;
+        rollup.setGranularity(granularity);
+        rollup.setWindowStart(entry.key.window().start());
+        rollup.setWindowEnd(entry.key.window().end());
+        into.add(rollup);
       }
     }
   }
