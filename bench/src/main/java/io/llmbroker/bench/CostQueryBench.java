@@ -78,7 +78,7 @@ final class CostQueryBench implements Callable<Integer> {
         awaitWhole(http, a);
         one = time(http, List.of(a));
         try (CostAggregatorService b = CostBenchData.start(kafka.bootstrapServers(), topics, appId, rollup, stateB)) {
-          Await.until(() -> local(http, b) > 0 && local(http, a) < events, Duration.ofMinutes(10), "the second instance owning partitions");
+          Await.until(() -> local(http, b) > 0 && local(http, a) < events, Duration.ofMinutes(15), "the second instance owning partitions");
           awaitWhole(http, a);
           awaitWhole(http, b);
           two = time(http, List.of(a, b));
