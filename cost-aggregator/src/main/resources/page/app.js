@@ -81,7 +81,8 @@
       tooltip: { trigger: 'axis' },
       legend: { type: 'scroll', top: 0 },
       grid: { left: 60, right: 20, top: 40, bottom: 40 },
-      xAxis: { type: 'category', data: windows.map(w => w.replace('T00:00:00Z', '').replace(':00:00Z', 'h')) },
+      xAxis: { type: 'category', data: windows.map(w => answer.granularity === 'hour' ? w.slice(0, 13).replace('T', ' ') + 'h'
+        : w.slice(0, answer.granularity === 'month' ? 7 : 10)) },
       yAxis: { type: 'value', name: 'USD' },
       animation: false,
       series: [...byValue.entries()].map(([name, data]) => ({ name, type: 'bar', stack: 'spend', data }))
