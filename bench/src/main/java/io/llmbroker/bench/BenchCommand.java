@@ -25,6 +25,8 @@ import picocli.CommandLine.Command;
         BenchClientCommand.class,
         GatewayBench.class,
         ArchiveBench.class,
+        RollupsBench.class,
+        CostQueryBench.class,
         CommandLine.HelpCommand.class
     })
 public final class BenchCommand implements Runnable {

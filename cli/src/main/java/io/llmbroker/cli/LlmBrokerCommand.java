@@ -34,6 +34,7 @@ import picocli.CommandLine.Command;
         io.llmbroker.cli.services.GatewayCommand.class,
         io.llmbroker.cli.audit.AuditCommand.class,
         io.llmbroker.cli.audit.ReplayCommand.class,
+        io.llmbroker.cli.costs.CostsCommand.class,
         CommandLine.HelpCommand.class
     })
 public final class LlmBrokerCommand implements Runnable {

@@ -3,7 +3,8 @@ package io.llmbroker.costs;
 import io.llmbroker.costs.budgets.BudgetsHandler;
 import io.llmbroker.costs.config.CostAggregatorConfig;
 import io.llmbroker.costs.query.CostQueryHandler;
-import io.llmbroker.costs.query.StreamsRollupSource;
+import io.llmbroker.costs.instances.FanOutAnswerer;
+import io.llmbroker.costs.page.CostsPage;
 import io.llmbroker.costs.topology.CostTopology;
 import io.llmbroker.runtime.ops.OpsServer;
 import io.llmbroker.runtime.streams.RestoreMetrics;
@@ -15,35 +16,50 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The running cost aggregator: the Streams job of {@link CostTopology} plus its ops server, which
  * serves {@code /health/live}, {@code /health/ready} (ready while Streams is RUNNING),
- * {@code /metrics}, the query API at {@value CostQueryHandler#PATH} and budgets at {@value BudgetsHandler#PATH}.
+ * {@code /metrics}, the query API at {@value CostQueryHandler#PATH}, budgets at {@value BudgetsHandler#PATH}
+ * and the page at {@value CostsPage#PATH}.
  *
- * <p>Interactive queries read this instance's stores only; one instance is enough for now (see
- * {@link StreamsRollupSource}). Thread-safe; {@link #close()} is idempotent.
+ * <p>Any instance answers a whole query: it is {@code application.server} {@code advertised-host:port}
+ * and asks the others for their part (see {@link FanOutAnswerer}). Thread-safe; {@link #close()}
+ * is idempotent.
  */
 public final class CostAggregatorService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(CostAggregatorService.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  private static final int QUERY_THREADS = 4;
 
   private final KafkaStreams streams;
   private final OpsServer ops;
   private final KafkaStreamsMetrics streamsMetrics;
+  private final ExecutorService queries;
 
-  private CostAggregatorService(KafkaStreams streams, OpsServer ops, KafkaStreamsMetrics streamsMetrics) {
+  private CostAggregatorService(KafkaStreams streams, OpsServer ops, KafkaStreamsMetrics streamsMetrics,
+      ExecutorService queries) {
     this.streams = streams;
     this.ops = ops;
     this.streamsMetrics = streamsMetrics;
+    this.queries = queries;
   }
 
   /**
@@ -56,31 +72,60 @@ public final class CostAggregatorService implements AutoCloseable {
    */
   public static CostAggregatorService start(CostAggregatorConfig config, Map<String, String> env) {
     Topics topics = config.topics().catalogue();
+    int partitions;
     try (Admin admin = Admin.create(config.kafkaMap())) {
       Topics.createMissing(admin, List.of(topics.usage(), topics.costRollups(), topics.dlq(), topics.budgets(),
               topics.budgetState(), topics.budgetAlerts()),
           config.topics().replicationFactor());
+      partitions = partitionCount(admin, topics.usage().name());
     }
     AvroSerdes serdes = AvroSerdes.fromConfig(config.kafkaMap());
-    KafkaStreams streams = new KafkaStreams(CostTopology.topology(topics, serdes, config.rollup()),
-        config.streams().memberProperties(config.kafka(), config.topics()));
+    PrometheusMeterRegistry registry = OpsServer.newRegistry();
+    AtomicReference<KafkaStreams> job = new AtomicReference<>();
+    // The ops server is bound first: its port is the application.server other instances call.
+    OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry,
+        () -> job.get() != null && job.get().state() != KafkaStreams.State.ERROR
+            && job.get().state() != KafkaStreams.State.PENDING_ERROR,
+        () -> job.get() != null && job.get().state() == KafkaStreams.State.RUNNING);
+    HostInfo self = new HostInfo(config.query().advertisedHost(), ops.port());
+    Properties props = config.streams().memberProperties(config.kafka(), config.topics());
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+    KafkaStreams streams = new KafkaStreams(CostTopology.topology(topics, serdes, config.rollup()), props);
+    job.set(streams);
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("cost aggregator stream thread failed, replacing it: {}", e.toString(), e);
       return StreamThreadExceptionResponse.REPLACE_THREAD;
     });
     streams.setStateListener((now, before) -> LOG.info("cost aggregator streams {} -> {}", before, now));
-    PrometheusMeterRegistry registry = OpsServer.newRegistry();
     streams.setGlobalStateRestoreListener(new RestoreMetrics(registry));
-    OpsServer ops = new OpsServer(config.ops().host(), config.ops().port(), registry,
-        () -> streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.PENDING_ERROR,
-        () -> streams.state() == KafkaStreams.State.RUNNING);
     KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(ops.registry());
-    ops.handle(CostQueryHandler.PATH, new CostQueryHandler(new StreamsRollupSource(streams), Clock.systemUTC()));
+    FanOutAnswerer answerer = new FanOutAnswerer(streams, self,
+        config.streams().applicationId() + "-" + CostTopology.REPARTITION + "-repartition", partitions,
+        config.query().fanOutTimeout());
+    ExecutorService queries = Executors.newFixedThreadPool(QUERY_THREADS, r -> {
+      Thread t = new Thread(r, "cost-query");
+      t.setDaemon(true);
+      return t;
+    });
+    ops.handle(CostQueryHandler.PATH, new CostQueryHandler(answerer, Clock.systemUTC(), config.rollup().tags(), queries));
+    ops.handle(CostsPage.PATH, new CostsPage());
     ops.handle(BudgetsHandler.PATH, new BudgetsHandler(streams, topics, serdes, Clock.systemUTC()));
     streams.start();
-    LOG.info("cost aggregator reading {} on port {}", topics.usage().name(), ops.port());
-    return new CostAggregatorService(streams, ops, streamsMetrics);
+    LOG.info("cost aggregator reading {} on port {}, advertised as {}:{}", topics.usage().name(), ops.port(),
+        self.host(), self.port());
+    return new CostAggregatorService(streams, ops, streamsMetrics, queries);
+  }
+
+  private static int partitionCount(Admin admin, String topic) {
+    try {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions().size();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot describe topic " + topic + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing topic " + topic, e);
+    }
   }
 
   /** The ops and query port (the bound one when 0 was configured). */
@@ -97,6 +142,7 @@ public final class CostAggregatorService implements AutoCloseable {
   @Override
   public void close() {
     ops.close();
+    queries.shutdownNow();
     streamsMetrics.close();
     // Leaving the group hands the partitions over at once instead of after the session timeout.
     if (!streams.close(CloseOptions.timeout(CLOSE_TIMEOUT).withGroupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP))) {

@@ -14,6 +14,7 @@ import io.llmbroker.costs.query.CostQueryClient;
 import io.llmbroker.costs.query.CostQueryClient.CostQueryException;
 import io.llmbroker.costs.query.CostRow;
 import io.llmbroker.costs.query.Dimension;
+import io.llmbroker.costs.support.Aggregators;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.testsupport.KafkaFixture;
@@ -59,12 +60,7 @@ class CostAggregatorServiceTest {
   @BeforeAll
   static void startServiceAndProduceUsage() throws Exception {
     topics = KafkaFixture.isolatedTopics(3);
-    CostAggregatorConfig config = CostAggregatorConfig.parse("""
-        kafka: {bootstrap.servers: "%s"}
-        topics: {prefix: "%s", partitions: 3, replication-factor: 1}
-        streams: {application-id: "%scosts", state-dir: "%s", commit-interval: 200ms}
-        ops: {host: 127.0.0.1, port: 0}
-        """.formatted(KafkaFixture.get().bootstrapServers(), topics.prefix(), topics.prefix(), stateDir), Map.of());
+    CostAggregatorConfig config = Aggregators.config(topics, 3, stateDir, "");
     service = CostAggregatorService.start(config, Map.of());
     client = new CostQueryClient(URI.create("http://127.0.0.1:" + service.port()));
 
@@ -114,9 +110,10 @@ class CostAggregatorServiceTest {
     String csv = client.queryCsv(searchByModel);
 
     assertThat(csv.lines()).containsExactly(
-        "window_start,window_end,model,requests,input_tokens,output_tokens,cached_input_tokens,cost_micros,cost_usd",
-        "2026-11-23T00:00:00Z,2026-11-24T00:00:00Z,claude-sonnet,1,100,10,0,2500,0.002500",
-        "2026-11-23T00:00:00Z,2026-11-24T00:00:00Z,gpt-4o,2,200,20,0,5000,0.005000");
+        "window_start,window_end,model,requests,input_tokens,output_tokens,cached_input_tokens,errors,latency_ms_total,"
+            + "latency_ms_max,cost_micros,cost_usd",
+        "2026-11-23T00:00:00Z,2026-11-24T00:00:00Z,claude-sonnet,1,100,10,0,0,0,0,2500,0.002500",
+        "2026-11-23T00:00:00Z,2026-11-24T00:00:00Z,gpt-4o,2,200,20,0,0,0,0,5000,0.005000");
   }
 
   @Test

@@ -109,6 +109,7 @@ public record Outputs(LlmResponse response, Optional<UsageEvent> usage, AuditRec
         .setCostMicros(response.getCostMicros())
         .setBatchId(request.getBatchId())
         .setOccurredAt(now)
+        .setLatencyMs(response.getTimings().getProviderMs())
         .build();
   }
 

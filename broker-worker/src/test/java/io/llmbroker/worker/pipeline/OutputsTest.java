@@ -52,6 +52,7 @@ class OutputsTest {
       assertThat(u.getUsage()).isEqualTo(usage);
       assertThat(u.getTags()).containsEntry("env", "prod");
       assertThat(u.getBatchId()).isEqualTo("b-1");
+      assertThat(u.getLatencyMs()).isEqualTo(30);
     });
     assertThat(outputs.audit().getAttempts()).hasSize(1);
   }

@@ -11,8 +11,8 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -20,95 +20,151 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.StringJoiner;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
  * One question to the cost rollups: which windows ({@code granularity}, window starts in
  * {@code [from, to)}), summed by which dimensions ({@code groupBy}; none gives one total per
- * window), restricted to which dimension values ({@code filters}, exact match). Immutable.
+ * window), restricted to which dimension values ({@code filters}, exact match), keeping the
+ * {@code top} groups by cost (0 keeps all). Immutable.
  *
  * <p>Its query-string form, used by {@code GET /api/costs}:
- * {@code granularity=hour|day&from=ISO&to=ISO&group-by=team,model&team=x&app=..&customer=..&provider=..&model=..}.
+ * {@code granularity=hour|day|month&from=ISO&to=ISO&group-by=team,model&top=10&team=x&app=..&customer=..&provider=..&model=..&<tag>=..}.
  * {@code from} and {@code to} are ISO instants ({@code 2026-11-23T10:00:00Z}), offset date-times
- * or dates (midnight UTC).
+ * or dates (midnight UTC). A month row sums the days of its calendar month (UTC) that start in
+ * {@code [from, to)}.
  */
 public record CostQuery(Granularity granularity, Instant from, Instant to, List<Dimension> groupBy,
-    Map<Dimension, String> filters) {
+    Map<Dimension, String> filters, int top) {
 
-  /** The window asked for when {@code from} is not given: the last day of hours, the last 30 days. */
+  /** The window asked for when {@code from} is not given: a day of hours, 30 days, this month and the 11 before. */
   static final Duration DEFAULT_HOURLY_SPAN = Duration.ofDays(1);
   static final Duration DEFAULT_DAILY_SPAN = Duration.ofDays(30);
+  static final int DEFAULT_MONTHS = 12;
 
-  private static final Set<String> PARAMETERS = Set.of("granularity", "from", "to", "group-by", "format");
+  /** The longest range one query may cover, per granularity. */
+  public static final Duration MAX_HOURLY_SPAN = Duration.ofDays(35);
+  public static final Duration MAX_DAILY_SPAN = Duration.ofDays(400);
 
-  /** @throws InvalidQueryException when {@code from} is not before {@code to} */
+  private static final Set<String> PARAMETERS = Set.of("granularity", "from", "to", "group-by", "top", "format");
+
+  /** @throws InvalidQueryException naming the parameter that makes the query unanswerable */
   public CostQuery {
     if (granularity == null) {
-      throw new InvalidQueryException("granularity", null, "must be hour or day");
+      throw new InvalidQueryException("granularity", null, "must be hour, day or month");
     }
     if (from == null || to == null || !from.isBefore(to)) {
       throw new InvalidQueryException("from", String.valueOf(from), "must be before 'to' (" + to + ")");
     }
+    Duration max = granularity == Granularity.HOUR ? MAX_HOURLY_SPAN : MAX_DAILY_SPAN;
+    if (Duration.between(from, to).compareTo(max) > 0) {
+      throw new InvalidQueryException("from", from.toString(), "the range to '" + to + "' is longer than the "
+          + max.toDays() + " days a " + granularity.name().toLowerCase(Locale.ROOT) + " query may cover"
+          + (granularity == Granularity.HOUR ? "; use granularity=day" : ""));
+    }
     groupBy = List.copyOf(new LinkedHashSet<>(groupBy));
-    EnumMap<Dimension, String> copy = new EnumMap<>(Dimension.class);
+    TreeMap<Dimension, String> copy = new TreeMap<>(Dimension.ORDER);
     copy.putAll(filters);
     filters = Collections.unmodifiableMap(copy);
+    if (top < 0) {
+      throw new InvalidQueryException("top", String.valueOf(top), "must be >= 1");
+    }
+    if (top > 0 && groupBy.isEmpty()) {
+      throw new InvalidQueryException("top", String.valueOf(top), "needs group-by: it keeps the groups that cost most");
+    }
   }
 
   /** All usage in {@code [from, to)}, one total per window. */
   public static CostQuery of(Granularity granularity, Instant from, Instant to) {
-    return new CostQuery(granularity, from, to, List.of(), Map.of());
+    return new CostQuery(granularity, from, to, List.of(), Map.of(), 0);
   }
 
   /** This query summed by {@code dimensions} instead. */
   public CostQuery groupedBy(Dimension... dimensions) {
-    return new CostQuery(granularity, from, to, List.of(dimensions), filters);
+    return new CostQuery(granularity, from, to, List.of(dimensions), filters, top);
   }
 
   /** This query restricted to usage whose {@code dimension} equals {@code value}. */
   public CostQuery where(Dimension dimension, String value) {
-    Map<Dimension, String> more = new EnumMap<>(Dimension.class);
+    Map<Dimension, String> more = new TreeMap<>(Dimension.ORDER);
     more.putAll(filters);
     more.put(dimension, value);
-    return new CostQuery(granularity, from, to, groupBy, more);
+    return new CostQuery(granularity, from, to, groupBy, more, top);
+  }
+
+  /** This query keeping only the {@code n} groups that cost most over the whole range. */
+  public CostQuery top(int n) {
+    return new CostQuery(granularity, from, to, groupBy, filters, n);
+  }
+
+  /** Reads a query that uses the built-in dimensions only: see {@link #fromParameters(Map, Instant, Collection)}. */
+  public static CostQuery fromParameters(Map<String, String> params, Instant now) {
+    return fromParameters(params, now, List.of());
   }
 
   /**
    * Reads a query from request parameters ({@code format} is allowed and ignored here).
    *
    * @param now the default {@code to}
+   * @param tags the tags rolled up as dimensions
    * @throws InvalidQueryException naming the first parameter that is unknown, repeated or bad
    */
-  public static CostQuery fromParameters(Map<String, String> params, Instant now) {
+  public static CostQuery fromParameters(Map<String, String> params, Instant now, Collection<String> tags) {
     for (String name : params.keySet()) {
-      if (!PARAMETERS.contains(name) && Dimension.byParam(name).isEmpty()) {
+      if (!PARAMETERS.contains(name) && Dimension.byParam(name, tags).isEmpty()) {
         throw new InvalidQueryException(name, params.get(name), "unknown parameter; known: "
-            + PARAMETERS + " and the dimensions " + dimensionNames());
+            + PARAMETERS + " and the dimensions " + dimensionNames(tags));
       }
     }
     Granularity granularity = granularity(params.getOrDefault("granularity", "hour"));
     Instant to = params.containsKey("to") ? instant("to", params.get("to")) : now;
-    Instant from = params.containsKey("from") ? instant("from", params.get("from"))
-        : to.minus(granularity == Granularity.DAY ? DEFAULT_DAILY_SPAN : DEFAULT_HOURLY_SPAN);
+    Instant from = params.containsKey("from") ? instant("from", params.get("from")) : defaultFrom(granularity, to);
     List<Dimension> groupBy = new ArrayList<>();
     String groupByText = params.getOrDefault("group-by", "");
     for (String name : groupByText.split(",")) {
       if (!name.isBlank()) {
-        groupBy.add(Dimension.byParam(name.trim().toLowerCase(Locale.ROOT)).orElseThrow(() -> new InvalidQueryException(
-            "group-by", groupByText, "unknown dimension '" + name.trim() + "'; known: " + dimensionNames())));
+        groupBy.add(Dimension.byParam(name.trim().toLowerCase(Locale.ROOT), tags).orElseThrow(() -> new InvalidQueryException(
+            "group-by", groupByText, "unknown dimension '" + name.trim() + "'; known: " + dimensionNames(tags))));
       }
     }
-    Map<Dimension, String> filters = new EnumMap<>(Dimension.class);
-    for (Dimension d : Dimension.values()) {
-      String value = params.get(d.param());
-      if (value != null) {
-        if (value.isBlank()) {
+    Map<Dimension, String> filters = new TreeMap<>(Dimension.ORDER);
+    for (String name : params.keySet()) {
+      Dimension d = Dimension.byParam(name, tags).orElse(null);
+      String value = params.get(name);
+      if (d != null) {
+        // An empty tag value selects the untagged usage; every other dimension always has a value.
+        if (value.isBlank() && !d.tag()) {
           throw new InvalidQueryException(d.param(), value, "must not be blank");
         }
         filters.put(d, value);
       }
     }
-    return new CostQuery(granularity, from, to, groupBy, filters);
+    return new CostQuery(granularity, from, to, groupBy, filters, top(params.get("top")));
+  }
+
+  private static Instant defaultFrom(Granularity granularity, Instant to) {
+    return switch (granularity) {
+      case HOUR -> to.minus(DEFAULT_HOURLY_SPAN);
+      case DAY -> to.minus(DEFAULT_DAILY_SPAN);
+      case MONTH -> to.atZone(ZoneOffset.UTC).toLocalDate().withDayOfMonth(1).minusMonths(DEFAULT_MONTHS - 1)
+          .atStartOfDay(ZoneOffset.UTC).toInstant();
+    };
+  }
+
+  private static int top(String text) {
+    if (text == null) {
+      return 0;
+    }
+    try {
+      int n = Integer.parseInt(text.trim());
+      if (n < 1) {
+        throw new InvalidQueryException("top", text, "must be >= 1");
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new InvalidQueryException("top", text, "must be a whole number");
+    }
   }
 
   /**
@@ -144,6 +200,9 @@ public record CostQuery(Granularity granularity, Instant from, Instant to, List<
     if (!groupBy.isEmpty()) {
       q.add("group-by=" + groupBy.stream().map(Dimension::param).collect(Collectors.joining(",")));
     }
+    if (top > 0) {
+      q.add("top=" + top);
+    }
     filters.forEach((d, v) -> q.add(d.param() + "=" + encode(v)));
     return q.toString();
   }
@@ -152,7 +211,8 @@ public record CostQuery(Granularity granularity, Instant from, Instant to, List<
     return switch (text.trim().toLowerCase(Locale.ROOT)) {
       case "hour" -> Granularity.HOUR;
       case "day" -> Granularity.DAY;
-      default -> throw new InvalidQueryException("granularity", text, "must be hour or day");
+      case "month" -> Granularity.MONTH;
+      default -> throw new InvalidQueryException("granularity", text, "must be hour, day or month");
     };
   }
 
@@ -173,8 +233,10 @@ public record CostQuery(Granularity granularity, Instant from, Instant to, List<
     }
   }
 
-  private static String dimensionNames() {
-    return List.of(Dimension.values()).stream().map(Dimension::param).toList().toString();
+  private static String dimensionNames(Collection<String> tags) {
+    List<String> names = new ArrayList<>(Dimension.BUILT_IN.stream().map(Dimension::param).toList());
+    names.addAll(tags);
+    return names.toString();
   }
 
   private static String encode(String s) {

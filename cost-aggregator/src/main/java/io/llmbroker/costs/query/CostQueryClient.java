@@ -2,13 +2,17 @@ package io.llmbroker.costs.query;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.StringJoiner;
 
 /**
  * A client of the cost aggregator's query API ({@code GET /api/costs}). Thread-safe; one
@@ -51,22 +55,56 @@ public final class CostQueryClient {
     return get(query, "csv");
   }
 
+  /**
+   * The answer to a query given as request parameters (any dimension the service knows, tags
+   * included; see {@link CostQuery}), as the service wrote it.
+   *
+   * @param format {@code json} or {@code csv}
+   * @throws CostQueryException when the service refuses the query or cannot be reached
+   */
+  public String query(Map<String, String> parameters, String format) {
+    StringJoiner q = new StringJoiner("&");
+    parameters.forEach((name, value) -> q.add(encode(name) + "=" + encode(value)));
+    q.add("format=" + encode(format));
+    return ok(send(CostQueryHandler.PATH + "?" + q));
+  }
+
+  /**
+   * The budgets and their state ({@code GET /budgets}) as JSON, or empty when the service has no
+   * budgets (404).
+   *
+   * @throws CostQueryException when the service answers another error or cannot be reached
+   */
+  public Optional<String> budgets() {
+    HttpResponse<String> response = send("/budgets");
+    return response.statusCode() == 404 ? Optional.empty() : Optional.of(ok(response));
+  }
+
   private String get(CostQuery query, String format) {
-    URI uri = base.resolve(CostQueryHandler.PATH + "?" + query.toQueryString() + "&format=" + format);
-    HttpRequest request = HttpRequest.newBuilder(uri).timeout(TIMEOUT).GET().build();
-    HttpResponse<String> response;
+    return ok(send(CostQueryHandler.PATH + "?" + query.toQueryString() + "&format=" + format));
+  }
+
+  private HttpResponse<String> send(String pathAndQuery) {
+    HttpRequest request = HttpRequest.newBuilder(base.resolve(pathAndQuery)).timeout(TIMEOUT).GET().build();
     try {
-      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+      return http.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {
       throw new CostQueryException(0, "cannot reach " + base + ": " + e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CostQueryException(0, "interrupted while querying " + base);
     }
+  }
+
+  private static String ok(HttpResponse<String> response) {
     if (response.statusCode() != 200) {
       throw new CostQueryException(response.statusCode(), errorMessage(response.body()));
     }
     return response.body();
+  }
+
+  private static String encode(String s) {
+    return URLEncoder.encode(s, StandardCharsets.UTF_8);
   }
 
   private static String errorMessage(String body) {

@@ -16,4 +16,12 @@ public interface RollupSource {
    *     read right now (the job is starting or rebalancing)
    */
   List<CostRollup> rollups(Granularity granularity, Instant from, Instant to);
+
+  /**
+   * As {@link #rollups(Granularity, Instant, Instant)}, but may leave out rollups of teams other
+   * than {@code team} (a source keyed by team reads only that team's range); callers still filter.
+   */
+  default List<CostRollup> rollups(Granularity granularity, Instant from, Instant to, String team) {
+    return rollups(granularity, from, to);
+  }
 }

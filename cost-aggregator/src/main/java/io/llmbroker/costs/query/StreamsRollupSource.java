@@ -3,9 +3,11 @@ package io.llmbroker.costs.query;
 import io.llmbroker.avro.CostRollup;
 import io.llmbroker.avro.Granularity;
 import io.llmbroker.costs.topology.CostTopology;
+import io.llmbroker.costs.topology.RollupKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -14,35 +16,71 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyWindowStore;
 
 /**
- * Reads rollups from the running job's window stores (interactive queries).
- *
- * <p>It sees only the partitions this instance hosts: with one instance that is all of them. With
- * several, a query would have to fan out to the other instances (their {@code application.server}
- * and {@code KafkaStreams#streamsMetadataForStore}); that is not done yet, so run one instance.
- * Thread-safe: Streams' read-only stores may be read from any thread.
+ * Reads rollups from this instance's window stores (interactive queries): the given partitions'
+ * stores, or every store this instance hosts as active when none are given. Standby copies are
+ * never read. Thread-safe: Streams' read-only stores may be read from any thread.
  */
 public final class StreamsRollupSource implements RollupSource {
 
   private final KafkaStreams streams;
+  private final Set<Integer> partitions;
 
-  public StreamsRollupSource(KafkaStreams streams) {
+  /**
+   * @param partitions the store partitions to read; empty for all local ones
+   */
+  public StreamsRollupSource(KafkaStreams streams, Set<Integer> partitions) {
     this.streams = streams;
+    this.partitions = Set.copyOf(partitions);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * @throws org.apache.kafka.streams.errors.InvalidStateStoreException when a partition asked for is
+   *     not active here or still restoring
+   */
   @Override
   public List<CostRollup> rollups(Granularity granularity, Instant from, Instant to) {
+    return rollups(granularity, from, to, null);
+  }
+
+  /**
+   * {@inheritDoc} Store keys begin with the team ({@link RollupKey#encode}), so one team's rollups
+   * are one key range.
+   *
+   * @throws org.apache.kafka.streams.errors.InvalidStateStoreException when a partition asked for is
+   *     not active here or still restoring
+   */
+  @Override
+  public List<CostRollup> rollups(Granularity granularity, Instant from, Instant to, String team) {
     String storeName = granularity == Granularity.DAY ? CostTopology.DAILY_STORE : CostTopology.HOURLY_STORE;
-    ReadOnlyWindowStore<String, CostRollup> store =
-        streams.store(StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.windowStore()));
+    StoreQueryParameters<ReadOnlyWindowStore<String, CostRollup>> all =
+        StoreQueryParameters.fromNameAndType(storeName, QueryableStoreTypes.windowStore());
     List<CostRollup> rollups = new ArrayList<>();
-    // fetchAll's bounds are inclusive; the query's upper bound is not.
-    try (KeyValueIterator<Windowed<String>, CostRollup> it = store.fetchAll(from, to.minusMillis(1))) {
-      while (it.hasNext()) {
-        var entry = it.next();
-        rollups.add(CostTopology.withWindow(entry.value, granularity,
-            entry.key.window().start(), entry.key.window().end()));
-      }
+    if (partitions.isEmpty()) {
+      read(streams.store(all), granularity, from, to, team, rollups);
+    }
+    for (int partition : partitions) {
+      read(streams.store(all.withPartition(partition)), granularity, from, to, team, rollups);
     }
     return rollups;
+  }
+
+  private static void read(ReadOnlyWindowStore<String, CostRollup> store, Granularity granularity, Instant from,
+      Instant to, String team, List<CostRollup> into) {
+    // The stores' time bounds are inclusive; the query's upper bound is not.
+    Instant last = to.minusMillis(1);
+    try (KeyValueIterator<Windowed<String>, CostRollup> it = team == null ? store.fetchAll(from, last)
+        : store.fetch(RollupKey.teamRangeStart(team), RollupKey.teamRangeEnd(team), from, last)) {
+      while (it.hasNext()) {
+        var entry = it.next();
+        // Each read deserializes a fresh rollup: filling in its window in place saves a copy per rollup.
+        CostRollup rollup = entry.value;
+        rollup.setGranularity(granularity);
+        rollup.setWindowStart(entry.key.window().start());
+        rollup.setWindowEnd(entry.key.window().end());
+        into.add(rollup);
+      }
+    }
   }
 }

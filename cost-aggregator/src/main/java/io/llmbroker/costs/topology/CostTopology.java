@@ -2,6 +2,7 @@ package io.llmbroker.costs.topology;
 
 import io.llmbroker.avro.CostRollup;
 import io.llmbroker.avro.Granularity;
+import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.costs.budgets.BudgetTopology;
 import io.llmbroker.costs.config.CostAggregatorConfig.RollupSettings;
@@ -34,7 +35,8 @@ import org.apache.kafka.streams.state.WindowStore;
  * <pre>
  * llm.usage (key request id, event time occurred_at)
  *   → drop duplicates of a request id (store {@value #DEDUP_STORE})
- *   → regroup by team|app|customer|provider|model (repartition "by-dimensions")
+ *   → keep the rolled-up tags, bounded (store {@value #TAG_VALUES_STORE}, see {@link TagLimiter})
+ *   → regroup by team|app|customer|provider|model|tags (repartition "by-dimensions")
  *   → per hour  (store {@value #HOURLY_STORE}) ─┐
  *   → per day   (store {@value #DAILY_STORE})  ─┴→ llm.cost.rollups (key: see {@link RollupKey#topicKey})
  * de-duplicated usage → budgets (see {@link BudgetTopology}) → llm.budget-state, llm.budget-alerts
@@ -43,13 +45,17 @@ import org.apache.kafka.streams.state.WindowStore;
  * The window stores hold one {@link CostRollup} per window and dimension combination, the
  * running total; its window fields are left zero in the store (the window is the store key) and
  * set on what is published. A rollup is published on every commit that changed it, so the
- * compacted topic always holds the latest total of every window.
+ * compacted topic always holds the latest total of every window. Months are not a store: queries
+ * sum the days of a month.
  */
 public final class CostTopology {
 
   public static final String DEDUP_STORE = "usage-request-ids";
   public static final String HOURLY_STORE = "cost-rollups-hourly";
   public static final String DAILY_STORE = "cost-rollups-daily";
+  public static final String TAG_VALUES_STORE = "rollup-tag-values";
+  /** The name of the regrouping step; its repartition topic splits the rollup stores into partitions. */
+  public static final String REPARTITION = "by-dimensions";
 
   private CostTopology() {}
 
@@ -61,6 +67,8 @@ public final class CostTopology {
     builder.addStateStore(Stores.windowStoreBuilder(
         Stores.persistentWindowStore(DEDUP_STORE, rollup.dedupWindow(), rollup.dedupWindow(), false),
         Serdes.String(), Serdes.Long()));
+    builder.addStateStore(Stores.keyValueStoreBuilder(
+        Stores.persistentKeyValueStore(TAG_VALUES_STORE), Serdes.String(), Serdes.Long()));
 
     KStream<String, UsageEvent> deduplicated = builder
         .stream(topics.usage().name(), Consumed.with(Serdes.String(), usageSerde)
@@ -70,8 +78,9 @@ public final class CostTopology {
         .processValues(() -> new DedupProcessor(DEDUP_STORE, rollup.dedupWindow()), Named.as("drop-duplicates"), DEDUP_STORE);
     BudgetTopology.addTo(builder, deduplicated, topics, serdes);
     KGroupedStream<String, UsageEvent> byDimensions = deduplicated
+        .processValues(() -> new TagLimiter(TAG_VALUES_STORE, rollup), Named.as("limit-tags"), TAG_VALUES_STORE)
         .groupBy((requestId, usage) -> RollupKey.of(usage).encode(),
-            Grouped.with("by-dimensions", Serdes.String(), usageSerde));
+            Grouped.with(REPARTITION, Serdes.String(), usageSerde));
 
     String output = topics.costRollups().name();
     rollUp(byDimensions, Granularity.HOUR, Duration.ofHours(1), rollup.grace(), rollup.hourlyRetention(), HOURLY_STORE, rollupSerde)
@@ -98,7 +107,8 @@ public final class CostTopology {
   }
 
   private static CostRollup emptyRollup(Granularity granularity) {
-    return new CostRollup(granularity, 0L, 0L, "", "", null, "", "", 0L, 0L, 0L, 0L, 0L);
+    return CostRollup.newBuilder().setGranularity(granularity).setWindowStart(0L).setWindowEnd(0L)
+        .setTeam("").setApp("").setProvider("").setModel("").build();
   }
 
   /** Returns a new total; the stored one is never mutated in place. */
@@ -115,6 +125,10 @@ public final class CostTopology {
         .setOutputTokens(total.getOutputTokens() + usage.getUsage().getOutputTokens())
         .setCachedInputTokens(total.getCachedInputTokens() + usage.getUsage().getCachedInputTokens())
         .setCostMicros(total.getCostMicros() + usage.getCostMicros())
+        .setTags(dims.tags())
+        .setErrors(total.getErrors() + (usage.getStatus() == ResponseStatus.OK ? 0 : 1))
+        .setLatencyMsTotal(total.getLatencyMsTotal() + usage.getLatencyMs())
+        .setLatencyMsMax(Math.max(total.getLatencyMsMax(), usage.getLatencyMs()))
         .build();
   }
 

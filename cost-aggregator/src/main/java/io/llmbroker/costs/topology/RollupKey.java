@@ -4,39 +4,52 @@ import io.llmbroker.avro.CostRollup;
 import io.llmbroker.avro.Granularity;
 import io.llmbroker.avro.UsageEvent;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Collections;
 import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The dimensions one rollup is kept for, and their readable text form used as a Kafka key:
- * {@code team|app|customer|provider|model}, with {@code %} and {@code |} inside a value written
- * {@code %25} and {@code %7C} so that any value round-trips. An absent customer is the empty field.
+ * {@code team|app|customer|provider|model} followed by the rolled-up tags' values in tag-name
+ * order, with {@code %} and {@code |} inside a value written {@code %25} and {@code %7C} so that
+ * values never run together. An absent customer is the empty field.
  *
  * @param customer null when the usage named no customer (a blank one counts as none)
+ * @param tags the rolled-up tags and their values (see {@link TagLimiter}); sorted by name
  */
-public record RollupKey(String team, String app, String customer, String provider, String model) {
+public record RollupKey(String team, String app, String customer, String provider, String model,
+    SortedMap<String, String> tags) {
 
   private static final char SEPARATOR = '|';
 
   public RollupKey {
     customer = customer == null || customer.isBlank() ? null : customer;
+    tags = Collections.unmodifiableSortedMap(new TreeMap<>(tags));
   }
 
-  /** The dimensions of one usage event. */
+  /** The dimensions of one usage event whose tags {@link TagLimiter} has already reduced to the rolled-up ones. */
   public static RollupKey of(UsageEvent event) {
-    return new RollupKey(event.getTeam(), event.getApp(), event.getCustomer(), event.getProvider(), event.getModel());
+    return new RollupKey(event.getTeam(), event.getApp(), event.getCustomer(), event.getProvider(), event.getModel(),
+        new TreeMap<>(event.getTags()));
   }
 
   /** The dimensions of one rollup. */
   public static RollupKey of(CostRollup rollup) {
-    return new RollupKey(rollup.getTeam(), rollup.getApp(), rollup.getCustomer(), rollup.getProvider(), rollup.getModel());
+    return new RollupKey(rollup.getTeam(), rollup.getApp(), rollup.getCustomer(), rollup.getProvider(), rollup.getModel(),
+        new TreeMap<>(rollup.getTags()));
   }
 
-  /** The text form, {@code team|app|customer|provider|model}. */
+  /** The text form, {@code team|app|customer|provider|model[|tag value...]}. */
   public String encode() {
-    return String.join(String.valueOf(SEPARATOR),
-        escape(team), escape(app), escape(customer), escape(provider), escape(model));
+    StringBuilder text = new StringBuilder();
+    text.append(escape(team)).append(SEPARATOR).append(escape(app)).append(SEPARATOR).append(escape(customer))
+        .append(SEPARATOR).append(escape(provider)).append(SEPARATOR).append(escape(model));
+    for (Map.Entry<String, String> tag : tags.entrySet()) {
+      text.append(SEPARATOR).append(escape(tag.getValue()));
+    }
+    return text.toString();
   }
 
   /**
@@ -48,31 +61,20 @@ public record RollupKey(String team, String app, String customer, String provide
     return granularity.name().toLowerCase(Locale.ROOT) + SEPARATOR + windowStart + SEPARATOR + encode();
   }
 
+  /** The lowest text form of any key of {@code team}: keys of one team form the range up to {@link #teamRangeEnd}. */
+  public static String teamRangeStart(String team) {
+    return escape(team) + SEPARATOR;
+  }
+
   /**
-   * Reads the text form back.
-   *
-   * @throws IllegalArgumentException when {@code text} does not hold five fields
+   * The highest bound of {@code team}'s keys: the separator's successor, so that every key
+   * {@code team|...} sorts (as UTF-8 bytes) below it and no key of another team falls between.
    */
-  public static RollupKey decode(String text) {
-    List<String> fields = new ArrayList<>(5);
-    int start = 0;
-    for (int i = 0; i <= text.length(); i++) {
-      if (i == text.length() || text.charAt(i) == SEPARATOR) {
-        fields.add(unescape(text.substring(start, i)));
-        start = i + 1;
-      }
-    }
-    if (fields.size() != 5) {
-      throw new IllegalArgumentException("a rollup key has 5 fields separated by '|': '" + text + "'");
-    }
-    return new RollupKey(fields.get(0), fields.get(1), fields.get(2), fields.get(3), fields.get(4));
+  public static String teamRangeEnd(String team) {
+    return escape(team) + (char) (SEPARATOR + 1);
   }
 
   private static String escape(String value) {
     return value == null ? "" : value.replace("%", "%25").replace("|", "%7C");
-  }
-
-  private static String unescape(String field) {
-    return field.replace("%7C", "|").replace("%25", "%");
   }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import io.llmbroker.avro.CostRollup;
 import io.llmbroker.avro.Granularity;
+import io.llmbroker.avro.ResponseStatus;
 import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.costs.config.CostAggregatorConfig;
 import io.llmbroker.costs.query.CostQuery;
@@ -46,11 +47,18 @@ class CostTopologyTest {
 
   @BeforeEach
   void startDriver() {
+    startDriver("{grace: 1h}");
+  }
+
+  private void startDriver(String rollupSettings) {
+    if (driver != null) {
+      driver.close();
+    }
     CostAggregatorConfig config = CostAggregatorConfig.parse("""
         kafka: {bootstrap.servers: "unused:9092"}
         streams: {state-dir: "%s"}
-        rollup: {grace: 1h}
-        """.formatted(stateDir), Map.of());
+        rollup: %s
+        """.formatted(stateDir, rollupSettings), Map.of());
     driver = new TopologyTestDriver(CostTopology.topology(topics, serdes, config.rollup()), config.streamsProperties());
     usage = driver.createInputTopic(topics.usage().name(), new StringSerializer(), serdes.serde(UsageEvent.class).serializer());
     rollups = driver.createOutputTopic(topics.costRollups().name(), new StringDeserializer(),
@@ -155,10 +163,64 @@ class CostTopologyTest {
     send(event("r3", "ads", "gpt-4o", 700, TEN.plusSeconds(900)));
 
     List<CostRow> rows = CostQueryEngine.answer(
-        CostQuery.of(Granularity.HOUR, TEN, TEN.plusSeconds(3600)).groupedBy(Dimension.TEAM), driverStores());
+        CostQuery.of(Granularity.HOUR, TEN, TEN.plusSeconds(3600)).groupedBy(Dimension.TEAM), driverStores(), TEN).rows();
 
     assertThat(rows).extracting(r -> r.dimension(Dimension.TEAM), CostRow::requests, CostRow::costMicros)
         .containsExactly(tuple("ads", 1L, 700L), tuple("search", 2L, 3_000L));
+  }
+
+  @Test
+  void configuredTagsAreDimensionsWithUntaggedUnderEmptyAndValuesBeyondTheBoundUnderOther() {
+    startDriver("{tags: [feature], tag-values-max: 2}");
+    send(tagged(event("r1", "search", "gpt-4o", 100, TEN), Map.of("feature", "chat", "user", "u1")));
+    send(tagged(event("r2", "search", "gpt-4o", 200, TEN), Map.of("feature", "summary")));
+    send(tagged(event("r3", "search", "gpt-4o", 400, TEN), Map.of("feature", "translate")));
+    send(tagged(event("r4", "search", "gpt-4o", 800, TEN), Map.of("feature", "chat")));
+    send(event("r5", "search", "gpt-4o", 1_600, TEN));
+
+    List<CostRow> rows = CostQueryEngine.answer(CostQuery.of(Granularity.HOUR, TEN, TEN.plusSeconds(3600))
+        .groupedBy(Dimension.tag("feature")), driverStores(), TEN).rows();
+
+    assertThat(rows).extracting(r -> r.dimension(Dimension.tag("feature")), CostRow::costMicros)
+        .containsExactly(tuple("", 1_600L), tuple("(other)", 400L), tuple("chat", 900L), tuple("summary", 200L));
+    assertThat(rollups.readKeyValuesToMap()).containsKey("hour|2026-11-23T10:00:00Z|search|web||openai|gpt-4o|chat")
+        .allSatisfy((key, rollup) -> assertThat(rollup.getTags()).containsOnlyKeys("feature"));
+  }
+
+  @Test
+  void errorsAndProviderLatencyAreRolledUpPerModel() {
+    send(UsageEvent.newBuilder(event("r1", "search", "gpt-4o", 100, TEN)).setLatencyMs(300).build());
+    send(UsageEvent.newBuilder(event("r2", "search", "gpt-4o", 0, TEN)).setLatencyMs(900)
+        .setStatus(ResponseStatus.ERROR).build());
+
+    CostRow row = CostQueryEngine.answer(CostQuery.of(Granularity.DAY, TEN.minusSeconds(36_000), TEN.plusSeconds(3600))
+        .groupedBy(Dimension.MODEL), driverStores(), TEN).rows().get(0);
+
+    assertThat(row.requests()).isEqualTo(2);
+    assertThat(row.errors()).isEqualTo(1);
+    assertThat(row.latencyMsTotal()).isEqualTo(1_200);
+    assertThat(row.latencyMsMax()).isEqualTo(900);
+  }
+
+  @Test
+  void monthRowsSumTheirDaysAndTheMonthInProgressGetsItsForecast() {
+    send(event("r1", "search", "gpt-4o", 1_000, Instant.parse("2026-10-31T23:00:00Z")));
+    send(event("r2", "search", "gpt-4o", 2_000, Instant.parse("2026-11-01T01:00:00Z")));
+    send(event("r3", "search", "gpt-4o", 3_000, Instant.parse("2026-11-10T12:00:00Z")));
+    Instant now = Instant.parse("2026-11-16T00:00:00Z");
+
+    List<CostRow> rows = CostQueryEngine.answer(CostQuery.fromParameters(
+        Map.of("granularity", "month", "from", "2026-10-01", "to", now.toString()), now), driverStores(), now).rows();
+
+    assertThat(rows).extracting(r -> r.windowStart().toString(), r -> r.windowEnd().toString(), CostRow::costMicros,
+            CostRow::forecastMicros)
+        .containsExactly(tuple("2026-10-01T00:00:00Z", "2026-11-01T00:00:00Z", 1_000L, null),
+            // 5,000 in the first 15 of November's 30 days
+            tuple("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z", 5_000L, 10_000L));
+  }
+
+  private static UsageEvent tagged(UsageEvent event, Map<String, String> tags) {
+    return UsageEvent.newBuilder(event).setTags(tags).build();
   }
 
   private void send(UsageEvent event) {
