@@ -169,8 +169,9 @@ class ArchiveProcessorTest {
   void secretLookingTagsAreBlankedBeforeTheBufferAndTheArchive() {
     startDriver();
     send(record("r0", NOON, Map.of("api_key", "sk-live-123", "Authorization", "Bearer abc", "env", "prod")));
-    KeyValueStore<Long, AuditRecord> buffer = driver.getKeyValueStore(AuditTopology.BUFFER_STORE);
-    Map<String, String> buffered = buffer.get(0L).getRequest().getTags();
+    KeyValueStore<Long, byte[]> buffer = driver.getKeyValueStore(AuditTopology.BUFFER_STORE);
+    Map<String, String> buffered = serdes.serde(AuditRecord.class).deserializer()
+        .deserialize(AuditTopology.BUFFER_STORE, buffer.get(0L)).getRequest().getTags();
 
     roll();
 
