@@ -19,11 +19,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +41,9 @@ public final class AuditArchiverService implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(AuditArchiverService.class);
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+  private static final Map<String, Object> CHANGELOG_PRODUCER = Map.of(
+      ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4",
+      ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
 
   private final KafkaStreams streams;
   private final OpsServer ops;
@@ -81,7 +87,7 @@ public final class AuditArchiverService implements AutoCloseable {
     Redactor redactor = wrap.apply(Redactor.secrets().andThen(new PersonalData(config.redaction())));
     KafkaStreams streams = new KafkaStreams(AuditTopology.topology(topics, AvroSerdes.fromConfig(config.kafkaMap()),
         archive, redactor, config.archive(), Clock.systemUTC(), registry),
-        config.streams().memberProperties(config.kafka(), config.topics()));
+        streamsProperties(config));
     streams.setUncaughtExceptionHandler(e -> {
       LOG.error("audit archiver stream thread failed, replacing it: {}", e.toString(), e);
       return StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -96,6 +102,21 @@ public final class AuditArchiverService implements AutoCloseable {
     streams.start();
     LOG.info("audit archiver reading {} into {}", topics.audit().name(), archiveDir.toAbsolutePath());
     return new AuditArchiverService(streams, ops, streamsMetrics, archiveDir);
+  }
+
+  /**
+   * The job's Streams properties, with the buffer's changelog sent in large lz4 batches unless the
+   * {@code kafka} section says otherwise: it carries every archived record once, so its bytes are
+   * most of what the archiver sends the broker.
+   */
+  static Properties streamsProperties(AuditArchiverConfig config) {
+    Properties props = config.streams().memberProperties(config.kafka(), config.topics());
+    CHANGELOG_PRODUCER.forEach((key, value) -> {
+      if (!props.containsKey(key) && !props.containsKey(StreamsConfig.producerPrefix(key))) {
+        props.put(StreamsConfig.producerPrefix(key), value);
+      }
+    });
+    return props;
   }
 
   /** The archive's root folder, as configured. */

@@ -80,6 +80,16 @@ class AuditArchiverServiceTest {
     assertThat(archivedIds()).containsExactlyElementsOf(ids(0, 60));
   }
 
+  @Test
+  void theChangelogIsSentInLargeLz4BatchesUnlessTheKafkaSectionSaysOtherwise() {
+    assertThat(AuditArchiverService.streamsProperties(config("defaults", stateDir)))
+        .containsEntry("producer.compression.type", "lz4").containsEntry("producer.batch.size", 256 * 1024);
+    assertThat(AuditArchiverService.streamsProperties(
+            Archivers.config(topics, "own", stateDir, archiveDir, "200ms", ", compression.type: zstd")))
+        .containsEntry("compression.type", "zstd").doesNotContainKey("producer.compression.type")
+        .containsEntry("producer.batch.size", 256 * 1024);
+  }
+
   private AuditArchiverConfig config(String applicationId, Path state) {
     return Archivers.config(topics, applicationId, state, archiveDir, "200ms", "");
   }

@@ -5,8 +5,9 @@ import io.llmbroker.runtime.redaction.Secrets;
 
 /**
  * Removes what must never reach the archive from an audit record, before anything is written
- * (the buffer store and its changelog included). Implementations return a new record and leave
- * the given one untouched, and are thread-safe.
+ * (the buffer store and its changelog included). Implementations return a new record when they
+ * removed something and the given one, untouched, when not (the archiver then keeps the bytes the
+ * record came in), and are thread-safe.
  */
 @FunctionalInterface
 public interface Redactor {

@@ -16,6 +16,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -37,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * brought them in a changelogged window store, so the decision replays identically: a record
  * read again is recognised by its own offset and is not its own duplicate.
  *
- * <p>Records are redacted, then buffered in a changelogged store keyed by input offset, so that the
- * buffer and the committed input offset move together (exactly-once). The buffer is written out
+ * <p>Records are redacted, then buffered encoded in a changelogged store keyed by input offset, so
+ * that the buffer and the committed input offset move together (exactly-once). A record that
+ * redaction left as it was is buffered as the bytes it came in: it is encoded by nobody here. The buffer is written out
  * as one part file per UTC date when it reaches the roll size or its oldest record the roll
  * interval (checked every second of wall clock), and on {@link #close()}.
  *
@@ -51,7 +53,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>One instance per task, called from the task's thread only.
  */
-final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Void> {
+final class ArchiveProcessor implements Processor<String, Incoming, Void, Void> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ArchiveProcessor.class);
   private static final Duration CHECK_INTERVAL = Duration.ofSeconds(1);
@@ -72,13 +74,14 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
   private final Stores stores;
   private final ArchiveDirectory archive;
   private final Redactor redactor;
+  private final Serde<AuditRecord> records;
   private final Rolling rolling;
   private final long dedupMillis;
   private final Counters counters;
   private final String ownerToken = UUID.randomUUID().toString();
 
   private ProcessorContext<Void, Void> context;
-  private KeyValueStore<Long, AuditRecord> buffer;
+  private KeyValueStore<Long, byte[]> buffer;
   private WindowStore<String, Long> seen;
   private int partition;
   private long archivedUpTo;
@@ -87,11 +90,13 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
   private long retentionCheckedAt = Long.MIN_VALUE / 2;
   private boolean fenced;
 
-  ArchiveProcessor(Stores stores, ArchiveDirectory archive, Redactor redactor, Rolling rolling, Duration dedupWindow,
-      Counters counters) {
+  /** @param records encodes redacted records into the buffer and decodes the buffer at flush */
+  ArchiveProcessor(Stores stores, ArchiveDirectory archive, Redactor redactor, Serde<AuditRecord> records,
+      Rolling rolling, Duration dedupWindow, Counters counters) {
     this.stores = stores;
     this.archive = archive;
     this.redactor = redactor;
+    this.records = records;
     this.rolling = rolling;
     this.dedupMillis = dedupWindow.toMillis();
     this.counters = counters;
@@ -110,8 +115,8 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the archive " + archive.root() + ": " + e.getMessage(), e);
     }
-    try (KeyValueIterator<Long, AuditRecord> all = buffer.all()) {
-      all.forEachRemaining(kv -> bufferedBytes += size(kv.value));
+    try (KeyValueIterator<Long, byte[]> all = buffer.all()) {
+      all.forEachRemaining(kv -> bufferedBytes += kv.value.length);
     }
     if (bufferedBytes > 0) {
       bufferedSince = rolling.clock().millis();
@@ -121,30 +126,34 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
   }
 
   @Override
-  public void process(Record<String, AuditRecord> record) {
+  public void process(Record<String, Incoming> record) {
     if (record.value() == null) {
       return;
     }
+    AuditRecord audit = record.value().record();
     // Streams gives every record read from a topic its metadata, and this processor reads only those.
     long offset = context.recordMetadata().map(RecordMetadata::offset).orElseThrow();
     // Remembered before the skip below too: a record at or below the archived offset is in the archive.
-    boolean duplicate = firstSeenElsewhere(record.value().getRequestId(), offset, record.timestamp());
+    boolean duplicate = firstSeenElsewhere(audit.getRequestId(), offset, record.timestamp());
     if (offset <= archivedUpTo) {
       counters.skipped().increment();
       return;
     }
     if (duplicate) {
       counters.duplicates().increment();
-      LOG.info("event=audit_duplicate_dropped request_id={} partition={} offset={}", record.value().getRequestId(),
+      LOG.info("event=audit_duplicate_dropped request_id={} partition={} offset={}", audit.getRequestId(),
           partition, offset);
       return;
     }
-    AuditRecord redacted = redactor.redact(record.value());
-    buffer.put(offset, redacted);
+    AuditRecord redacted = redactor.redact(audit);
+    byte[] bytes = redacted == audit
+        ? record.value().bytes()
+        : records.serializer().serialize(context.recordMetadata().orElseThrow().topic(), redacted);
+    buffer.put(offset, bytes);
     if (bufferedSince < 0) {
       bufferedSince = rolling.clock().millis();
     }
-    bufferedBytes += size(redacted);
+    bufferedBytes += bytes.length;
   }
 
   /** True when another offset brought {@code requestId} within the window; else remembers this one. */
@@ -207,12 +216,12 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
   private boolean flushOnce() {
     List<ArchivedRecord> pending = new ArrayList<>();
     List<Long> alreadyArchived = new ArrayList<>();
-    try (KeyValueIterator<Long, AuditRecord> all = buffer.all()) {
+    try (KeyValueIterator<Long, byte[]> all = buffer.all()) {
       all.forEachRemaining(kv -> {
         if (kv.key <= archivedUpTo) {
           alreadyArchived.add(kv.key);
         } else {
-          pending.add(new ArchivedRecord(kv.key, kv.value));
+          pending.add(new ArchivedRecord(kv.key, records.deserializer().deserialize(stores.buffer(), kv.value)));
         }
       });
     }
@@ -276,18 +285,9 @@ final class ArchiveProcessor implements Processor<String, AuditRecord, Void, Voi
   }
 
   private void forget(long offset) {
-    AuditRecord removed = buffer.delete(offset);
+    byte[] removed = buffer.delete(offset);
     if (removed != null) {
-      bufferedBytes -= size(removed);
-    }
-  }
-
-  /** The record's encoded size: what the roll size counts. */
-  private static long size(AuditRecord record) {
-    try {
-      return record.toByteBuffer().remaining();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      bufferedBytes -= removed.length;
     }
   }
 

@@ -54,13 +54,15 @@ public final class AuditTopology {
     ArchiveProcessor.Rolling rolling = new ArchiveProcessor.Rolling(settings.rollSizeMb() * 1024L * 1024L,
         settings.rollInterval(), settings.retentionDays(), clock);
     StreamsBuilder builder = new StreamsBuilder();
-    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.Long(), auditSerde));
+    // The buffer holds encoded records: the bytes that came in, or the redacted record's encoding.
+    builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(BUFFER_STORE), Serdes.Long(),
+        Serdes.ByteArray()));
     // Segments older than the window (in stream time) are dropped whole: the store stays bounded.
     builder.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(SEEN_STORE, settings.dedupWindow(), settings.dedupWindow(), false),
         Serdes.String(), Serdes.Long()));
-    builder.stream(topics.audit().name(), Consumed.with(Serdes.String(), auditSerde).withName("audit"))
+    builder.stream(topics.audit().name(), Consumed.with(Serdes.String(), Incoming.serde(auditSerde)).withName("audit"))
         .process(() -> new ArchiveProcessor(new ArchiveProcessor.Stores(BUFFER_STORE, SEEN_STORE), archive, redactor,
-            rolling, settings.dedupWindow(), new ArchiveProcessor.Counters(archived, skipped, duplicates, files, fenced)),
+            auditSerde, rolling, settings.dedupWindow(), new ArchiveProcessor.Counters(archived, skipped, duplicates, files, fenced)),
             Named.as("archive"), BUFFER_STORE, SEEN_STORE);
     return builder.build();
   }
