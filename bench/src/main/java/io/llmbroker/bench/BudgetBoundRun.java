@@ -16,6 +16,7 @@ import io.llmbroker.schemas.Topic;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
 import io.llmbroker.worker.WorkerService;
+import io.llmbroker.worker.providers.UsageEstimator;
 import io.llmbroker.worker.config.WorkerConfig;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -46,10 +47,12 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * and a burst of concurrent requests worth several times the limit (simulated provider).
  *
  * <p>It reports the overspend (spend counted from {@code llm.usage}, each request once, minus the
- * limit) and the bound it must stay within: the largest spend that completed within one state
- * lag, measured from the same run as the longest time from a call's end ({@code occurred_at}) to
- * the first {@code llm.budget-state} record whose spend covers everything that ended by then.
- * Not thread-safe; run once.
+ * limit) and the bound it must stay within (the README's): the most spend one
+ * {@code llm.budget-state} record added to the one before it (what workers holding states one
+ * version apart disagree on) plus what calls cost beyond the maximum they reserved (the input
+ * estimate's error). It also reports the state lag, the longest time from a call's end
+ * ({@code occurred_at}) to the first state record whose spend covers everything that ended by then,
+ * which the bound no longer contains. Not thread-safe; run once.
  */
 final class BudgetBoundRun {
 
@@ -63,8 +66,9 @@ final class BudgetBoundRun {
       Duration maxLatency, int maxTokens, Duration aggregatorCommit) {}
 
   /** What one run measured, in micro-dollars and milliseconds. */
-  record Result(long limitMicros, long spentMicros, long overspendMicros, long boundMicros, long stateLagMs,
-      long medianStateLagMs, long maxCostMicros, Map<ResponseStatus, Long> statuses, long refusedBeforeAnyCall, double seconds) {
+  record Result(long limitMicros, long spentMicros, long overspendMicros, long boundMicros, long stateStepMicros,
+      long estimateErrorMicros, long stateLagMs, long medianStateLagMs, long lagSpendMicros, long maxCostMicros,
+      Map<ResponseStatus, Long> statuses, long refusedBeforeAnyCall, double seconds) {
 
     boolean withinBound() {
       return overspendMicros <= boundMicros;
@@ -76,6 +80,7 @@ final class BudgetBoundRun {
   private final Path stateDir;
   private final Settings settings;
   private final AvroSerdes serdes = AvroSerdes.singleObject();
+  private final Map<String, Long> maximumByRequest = new HashMap<>();
 
   BudgetBoundRun(String bootstrap, String prefix, Path stateDir, Settings settings) {
     this.bootstrap = bootstrap;
@@ -118,8 +123,12 @@ final class BudgetBoundRun {
           Duration.ofSeconds(60), "the budget state covering all spend");
       long[] lags = stateLags(new ArrayList<>(used.values()), states.timed());
       long lag = lags[lags.length - 1];
+      long step = maxStateStep(states.timed());
+      long estimateError = used.values().stream()
+          .mapToLong(u -> Math.max(0, u.getCostMicros() - maximumByRequest.get(u.getRequestId()))).sum();
       return new Result(settings.limitMicros(), spent, Math.max(0, spent - settings.limitMicros()),
-          maxSpendWithin(new ArrayList<>(used.values()), lag), lag, lags[lags.length / 2],
+          step + estimateError, step, estimateError, lag, lags[lags.length / 2],
+          maxSpendWithin(new ArrayList<>(used.values()), lag),
           used.values().stream().mapToLong(UsageEvent::getCostMicros).max().orElse(0), statuses(responses.records()),
           refused(responses.records()), seconds);
     } finally {
@@ -154,6 +163,18 @@ final class BudgetBoundRun {
     }
     java.util.Arrays.sort(lags);
     return lags;
+  }
+
+  /** The most spend one state added to the one before it (the first: to nothing). */
+  static long maxStateStep(List<Timed<BudgetState>> states) {
+    long before = 0;
+    long most = 0;
+    for (Timed<BudgetState> state : states) {
+      long spent = state.value().getSpentMicros();
+      most = Math.max(most, spent - before);
+      before = spent;
+    }
+    return most;
   }
 
   /** The largest total cost of calls that ended within any window of {@code windowMillis}. */
@@ -191,6 +212,9 @@ final class BudgetBoundRun {
             .model(MODEL).team(TEAM).app("bench").replyTo(SERVICE).timeout(Duration.ofMinutes(10))
             .maxTokens(settings.maxTokens()).user("Summarise support ticket #" + i + " in one line.")
             .build().request();
+        // As the workers' guard prices it: the prompt's estimate at $1, max_tokens at $2 per million.
+        maximumByRequest.put(request.getId(),
+            UsageEstimator.promptTokens(request, MODEL) + 2L * settings.maxTokens());
         producer.send(new ProducerRecord<>(topics.requests(io.llmbroker.avro.Priority.STANDARD).name(), request.getId(),
             request));
       }
