@@ -34,6 +34,7 @@ import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -47,9 +48,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * and a burst of concurrent requests worth several times the limit (simulated provider).
  *
  * <p>It reports the overspend (spend counted from {@code llm.usage}, each request once, minus the
- * limit) and the bound it must stay within (the README's): the most spend one
- * {@code llm.budget-state} record added to the one before it (what workers holding states one
- * version apart disagree on) plus what calls cost beyond the maximum they reserved (the input
+ * limit) and the bound it must stay within (the README's): the most spend the
+ * {@code llm.budget-state} records of one poll added (what two workers following the topic one
+ * poll apart disagree on) plus what calls cost beyond the maximum they reserved (the input
  * estimate's error). It also reports the state lag, the longest time from a call's end
  * ({@code occurred_at}) to the first state record whose spend covers everything that ended by then,
  * which the bound no longer contains. Not thread-safe; run once.
@@ -165,14 +166,21 @@ final class BudgetBoundRun {
     return lags;
   }
 
-  /** The most spend one state added to the one before it (the first: to nothing). */
+  /**
+   * The most spend the states received in one poll added to those received before (the first
+   * poll: to nothing): how far apart two workers following the topic the same way can be, when
+   * they are one poll apart. States of one poll carry the same receipt time.
+   */
   static long maxStateStep(List<Timed<BudgetState>> states) {
     long before = 0;
     long most = 0;
-    for (Timed<BudgetState> state : states) {
-      long spent = state.value().getSpentMicros();
-      most = Math.max(most, spent - before);
-      before = spent;
+    for (int i = 0; i < states.size(); i++) {
+      long spent = states.get(i).value().getSpentMicros();
+      boolean lastOfItsPoll = i + 1 == states.size() || states.get(i + 1).receivedAt() != states.get(i).receivedAt();
+      if (lastOfItsPoll) {
+        most = Math.max(most, spent - before);
+        before = spent;
+      }
     }
     return most;
   }
@@ -298,8 +306,9 @@ final class BudgetBoundRun {
       consumer.seekToBeginning(partitions);
       thread = new Thread(() -> {
         while (!closed) {
-          for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(20))) {
-            long now = System.currentTimeMillis();
+          ConsumerRecords<String, byte[]> polled = consumer.poll(Duration.ofMillis(20));
+          long now = System.currentTimeMillis();
+          for (ConsumerRecord<String, byte[]> r : polled) {
             T value = decoder.deserialize(topic, r.value());
             records.add(new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.key(), value));
             timed.add(new Timed<>(value, now));

@@ -31,9 +31,9 @@ class BudgetBoundRunTest {
   }
 
   @Test
-  void theStateStepIsTheMostSpendOneStateAddedToTheOneBefore() {
-    List<BudgetBoundRun.Timed<BudgetState>> states = List.of(state(100, 1_300), state(150, 1_900), state(400, 2_100),
-        state(450, 2_500));
+  void theStateStepIsTheMostSpendTheStatesOfOnePollAdded() {
+    List<BudgetBoundRun.Timed<BudgetState>> states = List.of(state(100, 1_300), state(150, 1_900), state(300, 2_100),
+        state(400, 2_100), state(450, 2_500));
 
     assertThat(BudgetBoundRun.maxStateStep(states)).isEqualTo(250);
   }

@@ -14,14 +14,15 @@ import org.junit.jupiter.api.io.TempDir;
  * The overspend bound of hard budgets, measured: three workers, the real cost aggregator and a
  * burst of concurrent requests worth about four times one small budget, on the real broker. The
  * bound holds however long the state lag is: each worker counts its own spend until a state
- * counts it, so what remains is one state update of spend and the input estimate's error.
+ * counts it, so what remains is the spend of one poll of states (workers one poll apart) and the input
+ * estimate's error.
  */
 class BudgetBoundTest {
 
   @TempDir Path stateDir;
 
   @Test
-  void threeWorkersUnderConcurrentTrafficOverspendAHardBudgetByNoMoreThanOneStateUpdateOfSpend() throws Exception {
+  void threeWorkersUnderConcurrentTrafficOverspendAHardBudgetByNoMoreThanOnePollOfStatesOfSpend() throws Exception {
     BudgetBoundRun.Settings settings = new BudgetBoundRun.Settings(3, 900, 20_000, 12, Duration.ofMillis(50),
         Duration.ofMillis(150), 40, Duration.ofMillis(100));
     String prefix = "budget-bound-" + UUID.randomUUID().toString().substring(0, 8) + ".";
@@ -32,6 +33,6 @@ class BudgetBoundTest {
     assertThat(result.statuses().get(ResponseStatus.OK)).as("some requests were served").isPositive();
     assertThat(result.refusedBeforeAnyCall()).as("the budget refused the rest before any call").isPositive();
     assertThat(result.statuses().keySet()).containsOnly(ResponseStatus.OK, ResponseStatus.REJECTED);
-    assertThat(result.overspendMicros()).as("overspend within one state update of spend plus the estimate's error").isLessThanOrEqualTo(result.boundMicros());
+    assertThat(result.overspendMicros()).as("overspend within one poll of states plus the estimate's error").isLessThanOrEqualTo(result.boundMicros());
   }
 }
