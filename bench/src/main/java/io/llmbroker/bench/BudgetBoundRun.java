@@ -62,9 +62,14 @@ final class BudgetBoundRun {
   private static final String SERVICE = "bench-budgets";
   private static final String MODEL = "bench-model";
 
-  /** What one run is given. */
+  /**
+   * What one run is given.
+   *
+   * @param aggregator false runs no cost aggregator: no state ever reaches the workers, as with an
+   *     endless state lag
+   */
   record Settings(int workers, int requests, long limitMicros, int maxConcurrency, Duration minLatency,
-      Duration maxLatency, int maxTokens, Duration aggregatorCommit) {}
+      Duration maxLatency, int maxTokens, Duration aggregatorCommit, boolean aggregator) {}
 
   /** What one run measured, in micro-dollars and milliseconds. */
   record Result(long limitMicros, long spentMicros, long overspendMicros, long boundMicros, long stateStepMicros,
@@ -101,10 +106,12 @@ final class BudgetBoundRun {
     try (Follower<UsageEvent> usage = new Follower<>(topics.usage().name(), UsageEvent.class);
         Follower<BudgetState> states = new Follower<>(topics.budgetState().name(), BudgetState.class);
         Follower<LlmResponse> responses = new Follower<>(topics.responses(SERVICE).name(), LlmResponse.class)) {
-      CostAggregatorService aggregator = CostAggregatorService.start(CostAggregatorConfig.parse(aggregatorYaml(), Map.of()),
-          Map.of());
-      running.add(aggregator);
-      Await.until(aggregator::ready, Duration.ofSeconds(60), "the cost aggregator running");
+      if (settings.aggregator()) {
+        CostAggregatorService aggregator =
+            CostAggregatorService.start(CostAggregatorConfig.parse(aggregatorYaml(), Map.of()), Map.of());
+        running.add(aggregator);
+        Await.until(aggregator::ready, Duration.ofSeconds(60), "the cost aggregator running");
+      }
       List<WorkerService> workers = new ArrayList<>();
       for (int i = 1; i <= settings.workers(); i++) {
         WorkerService worker = WorkerService.start(WorkerConfig.parse(workerYaml(i), Map.of()), Map.of());
@@ -119,17 +126,20 @@ final class BudgetBoundRun {
       double seconds = (System.nanoTime() - start) / 1e9;
       Map<String, UsageEvent> used = distinct(usage.records());
       long spent = used.values().stream().mapToLong(UsageEvent::getCostMicros).sum();
-      // Every state the aggregator publishes for what was used, so the lag of the last call is measured too.
-      Await.until(() -> states.records().stream().anyMatch(r -> r.value().getSpentMicros() >= spent),
-          Duration.ofSeconds(60), "the budget state covering all spend");
-      long[] lags = stateLags(new ArrayList<>(used.values()), states.timed());
+      long[] lags = {0};
+      if (settings.aggregator()) {
+        // Every state the aggregator publishes for what was used, so the lag of the last call is measured too.
+        Await.until(() -> states.records().stream().anyMatch(r -> r.value().getSpentMicros() >= spent),
+            Duration.ofSeconds(60), "the budget state covering all spend");
+        lags = stateLags(new ArrayList<>(used.values()), states.timed());
+      }
       long lag = lags[lags.length - 1];
       long step = maxStateStep(states.timed());
       long estimateError = used.values().stream()
           .mapToLong(u -> Math.max(0, u.getCostMicros() - maximumByRequest.get(u.getRequestId()))).sum();
       return new Result(settings.limitMicros(), spent, Math.max(0, spent - settings.limitMicros()),
           step + estimateError, step, estimateError, lag, lags[lags.length / 2],
-          maxSpendWithin(new ArrayList<>(used.values()), lag),
+          lag == 0 ? 0 : maxSpendWithin(new ArrayList<>(used.values()), lag),
           used.values().stream().mapToLong(UsageEvent::getCostMicros).max().orElse(0), statuses(responses.records()),
           refused(responses.records()), seconds);
     } finally {

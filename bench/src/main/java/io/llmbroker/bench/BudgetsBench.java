@@ -43,7 +43,7 @@ final class BudgetsBench implements Callable<Integer> {
       throw new IllegalArgumentException("--workers, --requests, --limit-micros and --max-concurrency must be >= 1");
     }
     BudgetBoundRun.Settings settings = new BudgetBoundRun.Settings(workers, requests, limitMicros, maxConcurrency,
-        Duration.ofMillis(50), Duration.ofMillis(150), 40, Duration.ofMillis(100));
+        Duration.ofMillis(50), Duration.ofMillis(150), 40, Duration.ofMillis(100), true);
     Machine machine = Machine.current();
     ZonedDateTime date = ZonedDateTime.now();
     Path stateDir = Files.createTempDirectory("llm-broker-bench-budgets");
