@@ -109,7 +109,7 @@ public final class BudgetGuard {
     this.clock = clock;
     this.meters = meters;
     Gauge.builder("llm_broker_worker_budget_reserved_micros", reservedTotal, AtomicLong::get)
-        .description("Maximum cost of this worker's admitted requests under hard budgets, not yet settled")
+        .description("Maximum cost of this worker's admitted requests under hard budgets whose usage is not written yet")
         .register(meters);
   }
 

@@ -311,8 +311,10 @@ public final class RequestPipeline implements RecordHandler {
       return Optional.of(routed);
     }
 
-    /** Publishes what {@code outputs} sends unless the work was withdrawn first; a failure to start goes to the DLQ. */
-    /** Publishes unless withdrawn first; completes when the outputs did, at once when withdrawn. */
+    /**
+     * Publishes what {@code outputs} sends unless the work was withdrawn first; a failure to start
+     * goes to the DLQ. Completes when the outputs did, at once when withdrawn.
+     */
     CompletableFuture<Void> publish(Supplier<CompletableFuture<Void>> outputs) {
       Step from = step.get();
       if ((from != Step.WAITING && from != Step.ROUTED) || !step.compareAndSet(from, Step.PUBLISHING)) {
