@@ -21,13 +21,21 @@ class BudgetBoundRunTest {
   }
 
   @Test
-  void theBoundIsTheLargestSpendEndingWithinOneWindow() {
+  void theLagSpendIsTheLargestSpendEndingWithinOneWindow() {
     List<UsageEvent> used = List.of(usage("a", 100, 1_000), usage("b", 50, 1_100), usage("c", 25, 2_000),
         usage("d", 70, 2_050));
 
     assertThat(BudgetBoundRun.maxSpendWithin(used, 200)).isEqualTo(150);
     assertThat(BudgetBoundRun.maxSpendWithin(used, 1_001)).isEqualTo(175);
     assertThat(BudgetBoundRun.maxSpendWithin(used, 1_051)).isEqualTo(245);
+  }
+
+  @Test
+  void theStateStepIsTheMostSpendTheStatesOfOnePollAdded() {
+    List<BudgetBoundRun.Timed<BudgetState>> states = List.of(state(100, 1_300), state(150, 1_900), state(300, 2_100),
+        state(400, 2_100), state(450, 2_500));
+
+    assertThat(BudgetBoundRun.maxStateStep(states)).isEqualTo(250);
   }
 
   private static UsageEvent usage(String id, long cost, long endedAt) {

@@ -12,12 +12,15 @@ import io.llmbroker.avro.BudgetScope;
 import io.llmbroker.avro.BudgetState;
 import io.llmbroker.avro.ErrorClass;
 import io.llmbroker.avro.GenerationParams;
+import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.LlmResponse;
 import io.llmbroker.avro.Priority;
 import io.llmbroker.avro.ResponseStatus;
+import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.runtime.budgets.BudgetRules;
 import io.llmbroker.testsupport.FakeProviderServer;
 import io.llmbroker.testsupport.KafkaFixture;
+import io.llmbroker.worker.providers.UsageEstimator;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -111,6 +115,49 @@ class BudgetRefusalTest {
 
     kit.submit(Priority.STANDARD, request("later").build());
     assertThat(responses.awaitKeys(List.of("later"), WAIT).get("later").getStatus()).isEqualTo(ResponseStatus.REJECTED);
+  }
+
+  @Test
+  void spendThisWorkerPublishedCountsAgainstTheBudgetUntilTheStateCountsItsUsageOffset() {
+    BudgetRules.Window today = BudgetRules.window(BudgetPeriod.DAY, System.currentTimeMillis());
+    // $0.001 a token; the fake provider reports 12 prompt and 7 completion tokens per call.
+    long firstCost = 19 * 1_000;
+    LlmRequest second = request("second").setParams(GenerationParams.newBuilder().setMaxTokens(7).build()).build();
+    long secondMax = (UsageEstimator.promptTokens(second, "gpt-4o-mini") + 7) * 1_000L;
+    // Room for the second call's maximum, but not once the first call's spend is counted too.
+    long limit = firstCost + secondMax - 1;
+    setBudget(budget("search-daily", BudgetScope.newBuilder().setTeam("search").build(), BudgetMode.HARD, limit));
+    kit.start(kit.config("", Map.of(), WorkerTestKit.fakeRouting(provider, 4).replace("\"0.15\"", "\"1000\"")
+        .replace("\"0.60\"", "\"1000\"")), WorkerTestKit.FAKE_ENV);
+    var responses = kit.probe(kit.topics.responses("svc"));
+    var usage = kit.probe(kit.topics.usage());
+    kit.submit(Priority.STANDARD, request("first1").setParams(GenerationParams.newBuilder().setMaxTokens(7).build()).build());
+    assertThat(responses.awaitKeys(List.of("first1"), WAIT).get("first1").getStatus()).isEqualTo(ResponseStatus.OK);
+    ConsumerRecord<String, UsageEvent> firstUsage = usage.awaitCount(1, WAIT).get(0);
+    assertThat(firstUsage.value().getCostMicros()).isEqualTo(firstCost);
+
+    kit.submit(Priority.STANDARD, second);
+
+    LlmResponse refused = responses.awaitKeys(List.of("second"), WAIT).get("second");
+    assertThat(refused.getStatus()).as("no state counts the first call yet, but this worker does").isEqualTo(ResponseStatus.REJECTED);
+    assertThat(refused.getError().getMessage()).contains("spent $0.000000",
+        "plus " + BudgetRules.usd(firstCost) + " reserved or spent by this worker and not yet counted");
+
+    setState(BudgetState.newBuilder(state("search-daily", today, firstCost))
+        .setCountedUsageOffsets(Map.of(Integer.toString(firstUsage.partition()), firstUsage.offset())).build());
+    // The second's prompt with one token less fits what is left once the state counts the first call, and only then.
+    long countedAt = System.currentTimeMillis();
+    for (int i = 0; ; i++) {
+      String id = "t%05d".formatted(i);
+      kit.submit(Priority.STANDARD, request(id).setMessages(second.getMessages())
+          .setParams(GenerationParams.newBuilder().setMaxTokens(6).build()).build());
+      LlmResponse answer = responses.awaitKeys(List.of(id), WAIT).get(id);
+      if (answer.getStatus() == ResponseStatus.OK) {
+        break;
+      }
+      assertThat(System.currentTimeMillis() - countedAt).as("the counting state not applied yet: %s", answer.getError())
+          .isLessThan(10_000);
+    }
   }
 
   private static Budget budget(String id, BudgetScope scope, BudgetMode mode, long limitMicros) {

@@ -6,6 +6,7 @@ import io.llmbroker.avro.BudgetScope;
 import io.llmbroker.avro.BudgetState;
 import io.llmbroker.avro.LlmRequest;
 import io.llmbroker.avro.TokenUsage;
+import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.runtime.budgets.BudgetRules;
 import io.llmbroker.worker.limits.CapDivision;
 import io.llmbroker.worker.pricing.PriceTable;
@@ -15,6 +16,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -26,21 +28,24 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
 /**
- * Refuses requests under an exhausted hard budget and reserves the maximum cost of those it
- * admits until they settle.
+ * Refuses requests under an exhausted hard budget, reserves the maximum cost of those it admits
+ * until their usage is published, and then holds their real cost until the published state counts it.
  *
  * <p>A request falls under every HARD budget that {@link BudgetRules#covers covers} it, its model
  * matched against every model it may be served by. Its maximum cost is its prompt's estimated
  * tokens ({@link UsageEstimator}) plus its {@code max_tokens} (or {@code defaultMaxOutputTokens})
  * at the price of the dearest of those models. It is admitted when, for each of its budgets,
- * {@code reserved + maximum <= share of (limit - spent)}: {@code spent} is the cost aggregator's
- * latest state for the budget's current period by this worker's clock (0 when that state is of an
- * earlier period, or none arrived yet), {@code reserved} the maximum costs of this worker's
- * admitted requests that have not settled, and the share is the part of the room that the request
+ * {@code reserved + uncounted + maximum <= share of (limit - spent)}: {@code spent} is the cost
+ * aggregator's latest state for the budget's current period by this worker's clock (0 when that
+ * state is of an earlier period, or none arrived yet), {@code reserved} the maximum costs of this
+ * worker's admitted requests whose usage is not published yet, {@code uncounted} the real cost of
+ * this worker's published usage that the state it holds does not count yet (an entry per usage
+ * record, dropped once the state's {@code counted_usage_offsets} reach its {@code llm.usage}
+ * offset or a newer period starts), and the share is the part of the room that the request
  * partitions this worker owns hold ({@link CapDivision}, as for caps: the shares of all workers
- * sum to exactly the room). Admission and reservation are one atomic step, so the workers
- * together never reserve more than the room they see; spend not yet in the published state makes
- * the bound in the README. Before its first assignment a worker owns the whole room.
+ * sum to exactly the room). Admission and reservation are one atomic step, so no spend of this
+ * worker is ever invisible to it; what remains makes the bound in the README. Before its first
+ * assignment a worker owns the whole room.
  *
  * <p>Thread-safe.
  */
@@ -49,19 +54,35 @@ public final class BudgetGuard {
   /** The outcome of a check. */
   public sealed interface Verdict {}
 
-  /** The request may proceed; settle its reservation once it is answered (or withdrawn). */
+  /** The request may proceed; settle or release its reservation once it is answered (or withdrawn). */
   public record Admit(Reservation reservation) implements Verdict {}
 
   /** The request is answered REJECTED, error class QUOTA, with {@code reason}. */
   public record Refuse(String reason) implements Verdict {}
 
-  /** A reservation of a request's maximum cost against its budgets. */
+  /** A reservation of a request's maximum cost against its budgets. The first of its calls wins; the others do nothing. */
   public interface Reservation {
-    /** Releases the reservation: the request's real cost reaches the budgets through {@code llm.usage}. Idempotent. */
-    void settle();
+    /** Nothing reserved: for requests under no hard budget. */
+    Reservation NONE = new Reservation() {
+      @Override
+      public void settle(UsageEvent usage, int usagePartition, long usageOffset) {}
+
+      @Override
+      public void release() {}
+    };
+
+    /**
+     * The request's usage was published at {@code usagePartition} and {@code usageOffset} of
+     * {@code llm.usage}: its real cost replaces the reservation until the state counts that offset.
+     */
+    void settle(UsageEvent usage, int usagePartition, long usageOffset);
+
+    /** Releases the reservation with no spend held: no call was made, or no usage was published. */
+    void release();
   }
 
-  private static final Reservation NOTHING = () -> { };
+  /** Published usage of one budget that the state this worker holds may not count yet. */
+  private record Uncounted(int partition, long offset, long costMicros, long periodStart) {}
 
   private final BudgetView view;
   private final Function<String, List<String>> servingModels;
@@ -69,6 +90,7 @@ public final class BudgetGuard {
   private final int defaultMaxOutputTokens;
   private final Clock clock;
   private final Map<String, Long> reserved = new HashMap<>();
+  private final Map<String, List<Uncounted>> uncounted = new HashMap<>();
   private final AtomicLong reservedTotal = new AtomicLong();
   private final MeterRegistry meters;
   private volatile Assignment assignment;
@@ -87,7 +109,7 @@ public final class BudgetGuard {
     this.clock = clock;
     this.meters = meters;
     Gauge.builder("llm_broker_worker_budget_reserved_micros", reservedTotal, AtomicLong::get)
-        .description("Maximum cost of this worker's admitted requests under hard budgets, not yet settled")
+        .description("Maximum cost of this worker's admitted requests under hard budgets whose usage is not written yet")
         .register(meters);
   }
 
@@ -97,7 +119,7 @@ public final class BudgetGuard {
         .filter(b -> b.getMode() == BudgetMode.HARD)
         .toList();
     if (budgets.isEmpty()) {
-      return new Admit(NOTHING);
+      return new Admit(Reservation.NONE);
     }
     List<String> models = servingModels.apply(request.getModel());
     // A budget on a model covers requests naming it as well as requests that may be served by it.
@@ -108,7 +130,7 @@ public final class BudgetGuard {
             request.getTags()))
         .toList();
     if (covering.isEmpty()) {
-      return new Admit(NOTHING);
+      return new Admit(Reservation.NONE);
     }
     long maximum = maxCostMicros(request, models);
     long now = clock.millis();
@@ -116,7 +138,7 @@ public final class BudgetGuard {
       for (Budget budget : covering) {
         BudgetRules.Window period = BudgetRules.window(budget.getPeriod(), now);
         long spent = spentIn(budget.getId(), period);
-        long held = reserved.getOrDefault(budget.getId(), 0L);
+        long held = reserved.getOrDefault(budget.getId(), 0L) + uncountedIn(budget, period);
         long room = room(budget.getLimitMicros() - spent);
         if (held + maximum > room) {
           refused(budget);
@@ -126,13 +148,46 @@ public final class BudgetGuard {
       covering.forEach(b -> reserved.merge(b.getId(), maximum, Long::sum));
       reservedTotal.addAndGet(maximum * covering.size());
     }
-    List<String> ids = covering.stream().map(Budget::getId).toList();
-    AtomicBoolean settled = new AtomicBoolean();
-    return new Admit(() -> {
-      if (settled.compareAndSet(false, true)) {
-        release(ids, maximum);
+    return new Admit(new Held(covering, maximum));
+  }
+
+  /** One admitted request's reservation. */
+  private final class Held implements Reservation {
+    private final List<Budget> budgets;
+    private final long maximum;
+    private final AtomicBoolean done = new AtomicBoolean();
+
+    Held(List<Budget> budgets, long maximum) {
+      this.budgets = budgets;
+      this.maximum = maximum;
+    }
+
+    @Override
+    public void settle(UsageEvent usage, int usagePartition, long usageOffset) {
+      if (!done.compareAndSet(false, true)) {
+        return;
       }
-    });
+      synchronized (reserved) {
+        unreserve(budgets, maximum);
+        for (Budget budget : budgets) {
+          // Held only where the aggregator will count it, or no state would ever release it.
+          if (BudgetRules.countsAgainst(budget, usage)) {
+            long periodStart = BudgetRules.window(budget.getPeriod(), usage.getOccurredAt()).start();
+            uncounted.computeIfAbsent(budget.getId(), id -> new ArrayList<>())
+                .add(new Uncounted(usagePartition, usageOffset, usage.getCostMicros(), periodStart));
+          }
+        }
+      }
+    }
+
+    @Override
+    public void release() {
+      if (done.compareAndSet(false, true)) {
+        synchronized (reserved) {
+          unreserve(budgets, maximum);
+        }
+      }
+    }
   }
 
   /**
@@ -173,13 +228,39 @@ public final class BudgetGuard {
     return state.filter(s -> s.getPeriodEnd() > period.start()).map(BudgetState::getSpentMicros).orElse(0L);
   }
 
-  private void release(List<String> ids, long maximum) {
-    synchronized (reserved) {
-      for (String id : ids) {
-        reserved.computeIfPresent(id, (k, held) -> held - maximum <= 0 ? null : held - maximum);
-      }
-      reservedTotal.addAndGet(-maximum * ids.size());
+  /**
+   * This worker's published spend under {@code budget} that the state it holds does not count yet;
+   * forgets what the state counts or what belongs to an ended period. Called holding the lock.
+   */
+  private long uncountedIn(Budget budget, BudgetRules.Window period) {
+    List<Uncounted> entries = uncounted.get(budget.getId());
+    if (entries == null) {
+      return 0;
     }
+    BudgetState state = view.state(budget.getId()).orElse(null);
+    entries.removeIf(e -> e.periodStart() < period.start() || counted(state, e));
+    if (entries.isEmpty()) {
+      uncounted.remove(budget.getId());
+      return 0;
+    }
+    return entries.stream().mapToLong(Uncounted::costMicros).sum();
+  }
+
+  private static boolean counted(BudgetState state, Uncounted entry) {
+    if (state == null || state.getPeriodStart() < entry.periodStart()) {
+      return false;
+    }
+    // A state of a later period no longer counts anything of the entry's period.
+    return state.getPeriodStart() > entry.periodStart()
+        || state.getCountedUsageOffsets().getOrDefault(Integer.toString(entry.partition()), -1L) >= entry.offset();
+  }
+
+  /** Called holding the lock. */
+  private void unreserve(List<Budget> budgets, long maximum) {
+    for (Budget budget : budgets) {
+      reserved.computeIfPresent(budget.getId(), (k, held) -> held - maximum <= 0 ? null : held - maximum);
+    }
+    reservedTotal.addAndGet(-maximum * budgets.size());
   }
 
   private void refused(Budget budget) {
@@ -196,7 +277,7 @@ public final class BudgetGuard {
     }
     return head + "has no room for this request: spent " + BudgetRules.usd(spent) + " of limit "
         + BudgetRules.usd(budget.getLimitMicros()) + "; this request's maximum " + BudgetRules.usd(maximum)
-        + " plus " + BudgetRules.usd(held) + " reserved by requests in progress exceeds this worker's share "
+        + " plus " + BudgetRules.usd(held) + " reserved or spent by this worker and not yet counted exceeds this worker's share "
         + BudgetRules.usd(Math.max(0, room)) + " of what is left" + tail;
   }
 

@@ -245,16 +245,19 @@ public final class RequestPipeline implements RecordHandler {
       return router.call(request, context.priority(), deadline);
     });
     if (call.isEmpty()) {
-      reservation.settle();
+      reservation.release();
     }
     call.ifPresent(routed -> routed.whenComplete((outcome, error) -> {
       metrics.inFlight().decrementAndGet();
-      reservation.settle();
       if (routed.isCancelled()) {
+        reservation.release();
         // Withdrawn: no outputs; the partition's next owner serves the request.
         work.handedBack();
       } else {
-        work.publish(() -> finish(record, context, outputsOf(context, outcome, error, deadline)));
+        // The reservation holds until the usage is written (then its cost is held until the state
+        // counts it), so the spend is never invisible to this worker; released if none was written.
+        work.publish(() -> finish(record, context, outputsOf(context, outcome, error, deadline), reservation))
+            .whenComplete((ok, failed) -> reservation.release());
       }
     }));
   }
@@ -308,11 +311,14 @@ public final class RequestPipeline implements RecordHandler {
       return Optional.of(routed);
     }
 
-    /** Publishes what {@code outputs} sends unless the work was withdrawn first; a failure to start goes to the DLQ. */
-    void publish(Supplier<CompletableFuture<Void>> outputs) {
+    /**
+     * Publishes what {@code outputs} sends unless the work was withdrawn first; a failure to start
+     * goes to the DLQ. Completes when the outputs did, at once when withdrawn.
+     */
+    CompletableFuture<Void> publish(Supplier<CompletableFuture<Void>> outputs) {
       Step from = step.get();
       if ((from != Step.WAITING && from != Step.ROUTED) || !step.compareAndSet(from, Step.PUBLISHING)) {
-        return;
+        return CompletableFuture.completedFuture(null);
       }
       CompletableFuture<Void> sent;
       try {
@@ -321,7 +327,7 @@ public final class RequestPipeline implements RecordHandler {
         pipelineFailed(e);
         sent = deadLetter(record, e);
       }
-      sent.whenComplete((ok, error) -> {
+      return sent.whenComplete((ok, error) -> {
         if (error == null) {
           done.complete(null);
         } else {
@@ -393,6 +399,12 @@ public final class RequestPipeline implements RecordHandler {
 
   private CompletableFuture<Void> finish(ConsumerRecord<byte[], byte[]> record, Outputs.Context context,
       Outputs outputs) {
+    return finish(record, context, outputs, BudgetGuard.Reservation.NONE);
+  }
+
+  /** Publishes {@code outputs}; {@code reservation} is settled once their usage is written. */
+  private CompletableFuture<Void> finish(ConsumerRecord<byte[], byte[]> record, Outputs.Context context,
+      Outputs outputs, BudgetGuard.Reservation reservation) {
     LlmResponse response = outputs.response();
     String id = response.getRequestId();
     metrics.answered(context.priority(), response.getStatus(), response.getTimings().getQueuedMs(),
@@ -409,7 +421,8 @@ public final class RequestPipeline implements RecordHandler {
     }
     Optional<String> replyTo = validator.replyToAllowed(context.request())
         ? Optional.of(context.request().getReplyTo()) : Optional.empty();
-    return publisher.publishOutputs(record, replyTo, response, outputs.usage(), outputs.audit());
+    return publisher.publishOutputs(record, replyTo, response, outputs.usage(), outputs.audit(),
+        sent -> outputs.usage().ifPresent(usage -> reservation.settle(usage, sent.partition(), sent.offset())));
   }
 
   private CompletableFuture<Void> deadLetter(ConsumerRecord<byte[], byte[]> record, Throwable error) {

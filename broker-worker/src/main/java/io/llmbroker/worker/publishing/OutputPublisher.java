@@ -19,12 +19,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.header.Headers;
 import org.slf4j.Logger;
@@ -100,14 +102,15 @@ public final class OutputPublisher implements AutoCloseable {
    * topic of {@code replyTo} (none when empty), the usage event when present, and the audit
    * record, each keyed by the request id. Completes once each was acknowledged or dead-lettered
    * as the class comment says; completes exceptionally only when a needed dead letter failed.
+   * {@code usageSent} is told where the usage event was written, before this completes, once it was.
    */
   public CompletableFuture<Void> publishOutputs(ConsumerRecord<byte[], byte[]> original, Optional<String> replyTo,
-      LlmResponse response, Optional<UsageEvent> usage, AuditRecord audit) {
+      LlmResponse response, Optional<UsageEvent> usage, AuditRecord audit, Consumer<RecordMetadata> usageSent) {
     String id = response.getRequestId();
     List<CompletableFuture<Optional<Failure>>> outputs = new ArrayList<>(3);
     replyTo.ifPresent(service -> outputs.add(reply(topics.responses(service), id, response)));
-    usage.ifPresent(event -> outputs.add(output(records, topics.usage(), id, event, Optional.empty())));
-    outputs.add(output(records, topics.audit(), id, audit, Optional.of(error -> Trimmed.audit(audit))));
+    usage.ifPresent(event -> outputs.add(output(records, topics.usage(), id, event, Optional.empty(), usageSent)));
+    outputs.add(output(records, topics.audit(), id, audit, Optional.of(error -> Trimmed.audit(audit)), sent -> { }));
     return CompletableFuture.allOf(outputs.toArray(CompletableFuture[]::new)).thenCompose(all -> {
       List<Failure> failures = outputs.stream().map(CompletableFuture::join).flatMap(Optional::stream).toList();
       return failures.isEmpty() ? CompletableFuture.completedFuture(null) : deadLetter(original, failures);
@@ -148,7 +151,7 @@ public final class OutputPublisher implements AutoCloseable {
         new ProducerRecord<>(topics.dlq().name(), null, original.key(), original.value(), headers);
     // The DLQ is the last resort: a retriable failure there means Kafka is unavailable, not that
     // the record is bad, so it is tried for as long as the worker runs.
-    return retrying(() -> send(records, record), Integer.MAX_VALUE);
+    return retrying(() -> send(records, record), Integer.MAX_VALUE).thenAccept(sent -> { });
   }
 
   private CompletableFuture<Optional<Failure>> reply(Topic<LlmResponse> topic, String key, LlmResponse response) {
@@ -162,17 +165,24 @@ public final class OutputPublisher implements AutoCloseable {
       }
       return error != null
           ? failed(topic, error)
-          : output(replies, topic, key, response, Optional.of(sendError -> Trimmed.reply(response, sendError)));
+          : output(replies, topic, key, response, Optional.of(sendError -> Trimmed.reply(response, sendError)),
+              sent -> { });
     });
   }
 
   /**
    * Sends {@code value}; when that fails for good, sends the stand-in (if any) once through the
-   * same bounded retries, and reports the original failure either way.
+   * same bounded retries, and reports the original failure either way. {@code sent} is told where
+   * {@code value} was written, when it was.
    */
   private <T extends SpecificRecord> CompletableFuture<Optional<Failure>> output(Producer<byte[], byte[]> producer,
-      Topic<T> topic, String key, T value, Optional<Function<Throwable, T>> standIn) {
-    return encodeAndSend(producer, topic, key, value).handle((ok, error) -> unwrap(error)).thenCompose(error -> {
+      Topic<T> topic, String key, T value, Optional<Function<Throwable, T>> standIn, Consumer<RecordMetadata> sent) {
+    return encodeAndSend(producer, topic, key, value).handle((metadata, error) -> {
+      if (error == null) {
+        sent.accept(metadata);
+      }
+      return unwrap(error);
+    }).thenCompose(error -> {
       if (error == null) {
         return CompletableFuture.completedFuture(Optional.<Failure>empty());
       }
@@ -197,7 +207,7 @@ public final class OutputPublisher implements AutoCloseable {
     return CompletableFuture.completedFuture(Optional.of(new Failure(topic.name(), error)));
   }
 
-  private <T extends SpecificRecord> CompletableFuture<Void> encodeAndSend(Producer<byte[], byte[]> producer,
+  private <T extends SpecificRecord> CompletableFuture<RecordMetadata> encodeAndSend(Producer<byte[], byte[]> producer,
       Topic<T> topic, String key, T value) {
     byte[] bytes;
     try {
@@ -212,14 +222,14 @@ public final class OutputPublisher implements AutoCloseable {
   }
 
   /** One send on the sender thread; the future completes with the broker's acknowledgement. */
-  private CompletableFuture<Void> send(Producer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
-    CompletableFuture<Void> acked = new CompletableFuture<>();
+  private CompletableFuture<RecordMetadata> send(Producer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
+    CompletableFuture<RecordMetadata> acked = new CompletableFuture<>();
     try {
       sender.execute(() -> {
         try {
           producer.send(record, (metadata, error) -> {
             if (error == null) {
-              acked.complete(null);
+              acked.complete(metadata);
             } else {
               acked.completeExceptionally(error);
             }

@@ -11,13 +11,19 @@ import io.llmbroker.avro.ChatMessage;
 import io.llmbroker.avro.ContentPart;
 import io.llmbroker.avro.GenerationParams;
 import io.llmbroker.avro.LlmRequest;
+import io.llmbroker.avro.ResponseStatus;
+import io.llmbroker.avro.TokenUsage;
+import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.worker.limits.MutableClock;
 import io.llmbroker.worker.pricing.PriceTable;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class BudgetGuardTest {
@@ -44,7 +50,7 @@ class BudgetGuardTest {
   }
 
   @Test
-  void reservesEachAdmittedRequestsMaximumUntilItSettles() {
+  void reservesEachAdmittedRequestsMaximumUntilItIsReleased() {
     BudgetGuard guard = guard(List.of(hard("search-daily", 1_000)), Map.of());
     LlmRequest request = request("search", 400);
     long maximum = guard.maxCostMicros(request, List.of("m-1"));
@@ -59,11 +65,48 @@ class BudgetGuardTest {
     assertThat(third).isInstanceOf(BudgetGuard.Refuse.class);
     assertThat(((BudgetGuard.Refuse) third).reason()).contains("has no room for this request");
 
-    ((BudgetGuard.Admit) first).reservation().settle();
-    ((BudgetGuard.Admit) first).reservation().settle();
+    ((BudgetGuard.Admit) first).reservation().release();
+    ((BudgetGuard.Admit) first).reservation().release();
 
     assertThat(guard.check(request)).isInstanceOf(BudgetGuard.Admit.class);
     assertThat(guard.check(request)).isInstanceOf(BudgetGuard.Refuse.class);
+  }
+
+  @Test
+  void publishedSpendCountsAgainstTheWorkerUntilTheStateCountsItsUsageOffset() {
+    Map<String, BudgetState> states = new HashMap<>();
+    BudgetGuard guard = guard(List.of(hard("search-daily", 1_000)), states);
+    BudgetGuard.Reservation admitted = ((BudgetGuard.Admit) guard.check(request("search", 400))).reservation();
+
+    admitted.settle(usage("search", 600), 2, 7);
+    admitted.release();
+
+    assertThat(heldAccordingToRefusal(guard)).isEqualTo("$0.000600");
+    states.put("search-daily", counting(0, Map.of("2", 6L, "0", 9L)));
+    assertThat(heldAccordingToRefusal(guard)).as("a state up to an earlier offset of partition 2").isEqualTo("$0.000600");
+    states.put("search-daily", counting(600, Map.of("2", 7L)));
+    assertThat(heldAccordingToRefusal(guard)).as("the state counts it").isEqualTo("$0.000000");
+    assertThat(guard.check(request("search", 300))).isInstanceOf(BudgetGuard.Admit.class);
+  }
+
+  @Test
+  void publishedSpendOfAnEndedPeriodNoLongerCounts() {
+    BudgetGuard guard = guard(List.of(hard("search-daily", 1_000)), Map.of());
+    ((BudgetGuard.Admit) guard.check(request("search", 400))).reservation().settle(usage("search", 600), 0, 1);
+    assertThat(heldAccordingToRefusal(guard)).isEqualTo("$0.000600");
+
+    clock.advance(Duration.ofHours(12));
+
+    assertThat(heldAccordingToRefusal(guard)).isEqualTo("$0.000000");
+  }
+
+  @Test
+  void publishedSpendTheBudgetDoesNotCountIsNotHeld() {
+    BudgetGuard guard = guard(List.of(hard("search-daily", 1_000)), Map.of());
+
+    ((BudgetGuard.Admit) guard.check(request("search", 400))).reservation().settle(usage("ads", 600), 0, 1);
+
+    assertThat(heldAccordingToRefusal(guard)).isEqualTo("$0.000000");
   }
 
   @Test
@@ -115,9 +158,38 @@ class BudgetGuardTest {
     assertThat(guard.check(request("search", 10))).isInstanceOf(BudgetGuard.Refuse.class);
   }
 
+  /** {@code states} may change between checks. */
   private BudgetGuard guard(List<Budget> budgets, Map<String, BudgetState> states) {
+    BudgetView view = new BudgetView() {
+      @Override
+      public Collection<Budget> budgets() {
+        return budgets;
+      }
+
+      @Override
+      public Optional<BudgetState> state(String budgetId) {
+        return Optional.ofNullable(states.get(budgetId));
+      }
+    };
     // Requests name the alias "fast", served by model m-1.
-    return new BudgetGuard(BudgetView.of(budgets, states), model -> List.of("m-1"), prices, 4096, clock, meters);
+    return new BudgetGuard(view, model -> List.of("m-1"), prices, 4096, clock, meters);
+  }
+
+  /** What this worker holds against search-daily, as the refusal of a request above any limit says. */
+  private static String heldAccordingToRefusal(BudgetGuard guard) {
+    String reason = ((BudgetGuard.Refuse) guard.check(request("search", 1_000_000))).reason();
+    return reason.replaceAll(".* plus (\\$[0-9.]+) reserved or spent by this worker.*|.*", "$1");
+  }
+
+  private static UsageEvent usage(String team, long costMicros) {
+    return UsageEvent.newBuilder().setRequestId("r").setTeam(team).setApp("ranker").setProvider("p").setModel("m-1")
+        .setStatus(ResponseStatus.OK).setUsage(TokenUsage.newBuilder().setInputTokens(1).setOutputTokens(1).build())
+        .setCostMicros(costMicros)
+        .setOccurredAt(NOON.toEpochMilli()).build();
+  }
+
+  private static BudgetState counting(long spentMicros, Map<String, Long> countedUsageOffsets) {
+    return BudgetState.newBuilder(state(spentMicros)).setCountedUsageOffsets(countedUsageOffsets).build();
   }
 
   private static Budget hard(String id, long limitMicros) {

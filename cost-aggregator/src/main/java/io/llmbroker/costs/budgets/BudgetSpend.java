@@ -3,9 +3,12 @@ package io.llmbroker.costs.budgets;
 import io.llmbroker.avro.Budget;
 import io.llmbroker.avro.BudgetAlert;
 import io.llmbroker.avro.BudgetState;
+import io.llmbroker.avro.BudgetUsage;
 import io.llmbroker.runtime.budgets.BudgetRules;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -20,16 +23,21 @@ final class BudgetSpend {
   private BudgetSpend() {}
 
   /**
-   * Adds {@code costMicros} spent at {@code occurredAt} to {@code current}; empty when the cost
-   * belongs to a period before the current one (late usage never reopens a closed period).
+   * Adds {@code usage}'s cost to {@code current} and marks its {@code llm.usage} offset counted;
+   * empty when it belongs to a period before the current one (late usage never reopens a closed
+   * period, and workers drop what they hold of an earlier period).
    */
-  static Optional<Step> add(Budget budget, BudgetState current, long costMicros, long occurredAt, long now) {
-    BudgetRules.Window period = BudgetRules.window(budget.getPeriod(), occurredAt);
+  static Optional<Step> add(Budget budget, BudgetState current, BudgetUsage usage, long now) {
+    BudgetRules.Window period = BudgetRules.window(budget.getPeriod(), usage.getUsage().getOccurredAt());
     if (current != null && current.getPeriodStart() > period.start()) {
       return Optional.empty();
     }
     BudgetState base = current == null || current.getPeriodStart() < period.start() ? fresh(period) : current;
-    return Optional.of(move(budget, base, base.getSpentMicros() + costMicros, now));
+    Map<String, Long> counted = new HashMap<>(base.getCountedUsageOffsets());
+    counted.merge(Integer.toString(usage.getUsagePartition()), usage.getUsageOffset(), Math::max);
+    Step step = move(budget, base, base.getSpentMicros() + usage.getUsage().getCostMicros(), now);
+    return Optional.of(new Step(BudgetState.newBuilder(step.state()).setCountedUsageOffsets(counted).build(),
+        step.alerts()));
   }
 
   /**

@@ -2,7 +2,7 @@ package io.llmbroker.costs.budgets;
 
 import io.llmbroker.avro.Budget;
 import io.llmbroker.avro.BudgetState;
-import io.llmbroker.avro.UsageEvent;
+import io.llmbroker.avro.BudgetUsage;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,14 +19,14 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Adds each usage event (keyed by the budget it counts against) to that budget's period-to-date
- * state and forwards the new state and any alert it crossed; every {@code refreshInterval} of
+ * state, marking its {@code llm.usage} partition and offset as counted, and forwards the new state and any alert it crossed; every {@code refreshInterval} of
  * wall-clock time it also publishes the states whose period ended (a new period starts at 0) or
  * whose budget's limit changed. Output values are {@link BudgetState} or
  * {@link io.llmbroker.avro.BudgetAlert}, keyed by budget id.
  *
  * <p>One instance per task, called from the task's thread only.
  */
-final class BudgetSpendProcessor implements Processor<String, UsageEvent, String, SpecificRecord> {
+final class BudgetSpendProcessor implements Processor<String, BudgetUsage, String, SpecificRecord> {
 
   private final String spendStore;
   private final String budgetsStore;
@@ -55,15 +55,14 @@ final class BudgetSpendProcessor implements Processor<String, UsageEvent, String
   }
 
   @Override
-  public void process(Record<String, UsageEvent> record) {
+  public void process(Record<String, BudgetUsage> record) {
     String budgetId = record.key();
     Optional<Budget> budget = budgets.find(budgetId);
     if (budget.isEmpty()) {
       return;
     }
-    UsageEvent usage = record.value();
-    BudgetSpend.add(budget.get(), states.get(budgetId), usage.getCostMicros(), usage.getOccurredAt(),
-            context.currentSystemTimeMs())
+    BudgetUsage usage = record.value();
+    BudgetSpend.add(budget.get(), states.get(budgetId), usage, context.currentSystemTimeMs())
         .ifPresent(step -> publish(budgetId, step, record.timestamp()));
   }
 

@@ -3,6 +3,7 @@ package io.llmbroker.costs.budgets;
 import io.llmbroker.avro.Budget;
 import io.llmbroker.avro.BudgetAlert;
 import io.llmbroker.avro.BudgetState;
+import io.llmbroker.avro.BudgetUsage;
 import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.schemas.Topics;
 import io.llmbroker.schemas.serde.AvroSerdes;
@@ -23,7 +24,8 @@ import org.apache.kafka.streams.state.Stores;
  *
  * <pre>
  * llm.budgets → global store {@value #BUDGETS_STORE} (raw records)
- * usage (each request id once) → one copy per covering budget (key: budget id, repartition "by-budget")
+ * usage (each request id once) → one copy per covering budget, with its llm.usage partition and offset
+ *   (key: budget id, repartition "by-budget")
  *   → period-to-date spend (store {@value #SPEND_STORE}) → llm.budget-state, llm.budget-alerts
  * </pre>
  *
@@ -62,7 +64,7 @@ public final class BudgetTopology {
 
     usage
         .process(() -> new BudgetFanout(BUDGETS_STORE, budgetsTopic, decoder), Named.as("usage-per-budget"))
-        .repartition(Repartitioned.with(Serdes.String(), serdes.serde(UsageEvent.class)).withName("by-budget"))
+        .repartition(Repartitioned.with(Serdes.String(), serdes.serde(BudgetUsage.class)).withName("by-budget"))
         .process(() -> new BudgetSpendProcessor(SPEND_STORE, BUDGETS_STORE, budgetsTopic, decoder, REFRESH_INTERVAL),
             Named.as("budget-spend"), SPEND_STORE)
         .split(Named.as("budget-"))

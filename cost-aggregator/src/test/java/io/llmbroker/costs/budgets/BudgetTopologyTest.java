@@ -84,6 +84,18 @@ class BudgetTopologyTest {
   }
 
   @Test
+  void eachStateNamesTheHighestUsageOffsetItCountsForItsBudget() {
+    setBudget(budget("search-daily", BudgetScope.newBuilder().setTeam("search").build(), 10_000));
+
+    usage.pipeInput("r1", event("r1", "search", "gpt-4o", 1_000, DAY_ONE));
+    usage.pipeInput("r2", event("r2", "ads", "gpt-4o", 1_000, DAY_ONE));
+    usage.pipeInput("r3", event("r3", "search", "gpt-4o", 1_000, DAY_ONE));
+
+    assertThat(states.readValuesToList()).extracting(BudgetState::getCountedUsageOffsets)
+        .containsExactly(Map.of("0", 0L), Map.of("0", 2L));
+  }
+
+  @Test
   void alertsEachThresholdOncePerPeriod() {
     setBudget(budget("search-daily", BudgetScope.newBuilder().setTeam("search").build(), 10_000));
 

@@ -4,10 +4,12 @@ import io.llmbroker.avro.Budget;
 import io.llmbroker.avro.BudgetPeriod;
 import io.llmbroker.avro.BudgetScope;
 import io.llmbroker.avro.BudgetStatus;
+import io.llmbroker.avro.UsageEvent;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -69,6 +71,15 @@ public final class BudgetRules {
     }
     return matches(scope.getTeam(), team) && matches(scope.getApp(), app) && matches(scope.getCustomer(), customer)
         && (scope.getModel() == null || models.contains(scope.getModel()));
+  }
+
+  /**
+   * True when {@code usage} counts against {@code budget}: it cost something and the budget
+   * covers its dimensions and served model ({@code model} or {@code provider/model}).
+   */
+  public static boolean countsAgainst(Budget budget, UsageEvent usage) {
+    return usage.getCostMicros() > 0 && covers(budget, usage.getTeam(), usage.getApp(), usage.getCustomer(),
+        List.of(usage.getModel(), usage.getProvider() + "/" + usage.getModel()), usage.getTags());
   }
 
   /** The period of {@code period} kind containing {@code millis}, in UTC. */
