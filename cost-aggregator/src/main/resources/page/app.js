@@ -125,7 +125,7 @@
         return '<tr><td>' + esc(b.id) + '</td><td>' + esc(scope || 'all') + '</td><td>' + esc(b.period) + '</td><td>' +
           usd(b.spent_micros) + ' / ' + usd(b.limit_micros) + '</td><td><span class="fill ' + cls + '"><span style="width:' + pct +
           '%"></span></span> ' + Number(b.percent).toFixed(1) + '%</td><td>' + esc(b.state) + ' (' + esc(b.mode) + ')</td><td>' +
-          esc(b.resets_at || '') + '</td></tr>';
+          esc(b.resets_at ? new Date(b.resets_at).toISOString().replace('.000Z', 'Z') : '') + '</td></tr>';
       }).join('') + '</table>';
   }
 

@@ -101,6 +101,10 @@ class BudgetsServiceTest {
     assertThat(row.get("state").asText()).isEqualTo("ALERTING");
     assertThat(row.get("period_start").asLong()).isEqualTo(today.start());
     assertThat(row.get("resets_at").asLong()).isEqualTo(today.end());
+    // GET /budgets reads the store, which holds spend before its transaction commits; the alerts
+    // are read committed, so wait for them too.
+    Awaitility.await("the alerts committed").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+        .until(() -> alertThresholds().size() >= 2);
     assertThat(alertThresholds()).containsExactly(50, 80);
     assertThat(service.ready()).isTrue();
   }

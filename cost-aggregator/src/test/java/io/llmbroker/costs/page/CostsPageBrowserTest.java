@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llmbroker.avro.ResponseStatus;
+import io.llmbroker.avro.Budget;
+import io.llmbroker.avro.BudgetMode;
+import io.llmbroker.avro.BudgetPeriod;
+import io.llmbroker.avro.BudgetScope;
 import io.llmbroker.avro.UsageEvent;
 import io.llmbroker.costs.CostAggregatorService;
 import io.llmbroker.costs.support.Aggregators;
@@ -72,6 +76,11 @@ class CostsPageBrowserTest {
     service = CostAggregatorService.start(Aggregators.config(topics, 1, stateDir, ""), Map.of());
     base = "http://127.0.0.1:" + service.port();
     Properties props = KafkaFixture.get().clientProperties();
+    try (var budgets = new KafkaProducer<>(props, new StringSerializer(), AvroSerdes.singleObject().serde(Budget.class).serializer())) {
+      budgets.send(new ProducerRecord<>(topics.budgets().name(), "search-monthly", Budget.newBuilder().setId("search-monthly")
+          .setScope(BudgetScope.newBuilder().setTeam("search").build()).setPeriod(BudgetPeriod.MONTH)
+          .setMode(BudgetMode.HARD).setLimitMicros(25_000_000).build())).get();
+    }
     try (var usage = new KafkaProducer<>(props, new StringSerializer(), AvroSerdes.singleObject().serde(UsageEvent.class).serializer())) {
       List<String> teams = List.of("search", "ads", "support");
       List<String> models = List.of("gpt-4o", "claude-sonnet");
@@ -86,6 +95,8 @@ class CostsPageBrowserTest {
     }
     Awaitility.await("all usage rolled up").atMost(DEADLINE).pollInterval(Duration.ofMillis(200))
         .until(() -> api(VIEW).path("totals").path("requests").asLong() == 60);
+    Awaitility.await("the budget known").atMost(DEADLINE).pollInterval(Duration.ofMillis(200))
+        .until(() -> fetch(base + "/budgets").body().contains("search-monthly"));
 
     ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM.toFile())
         .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu");
@@ -110,7 +121,7 @@ class CostsPageBrowserTest {
 
     assertThat(text("total-cost")).isEqualTo(api(VIEW).path("totals").path("cost_usd").asText());
     assertThat(seriesNames()).containsExactlyInAnyOrder("search", "ads", "support");
-    assertThat(browser.findElement(By.id("budgets")).getText()).contains("not enabled");
+    assertThat(browser.findElement(By.id("budgets")).getText()).contains("search-monthly", "25.00", "HARD");
     assertThat(browser.findElement(By.id("by-model")).getText()).contains("openai/gpt-4o").contains("%");
     screenshot();
 
