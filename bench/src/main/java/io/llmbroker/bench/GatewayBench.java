@@ -52,7 +52,9 @@ import picocli.CommandLine.Option;
         + " one gateway instance with many calls in flight (zero-latency provider)."})
 final class GatewayBench implements Callable<Integer> {
 
-  private static final String CLIENT_SERVICE = "bench-gateway-client";
+  // The app is registered, so workers answer it only on reply topics named after it (intake.reply-to-registered).
+  private static final String APP = "bench";
+  private static final String CLIENT_SERVICE = "bench-client";
   private static final String GATEWAY_SERVICE = "bench-gateway";
   private static final long TARGET_ADDED_P50_MICROS = 1_000;
   private static final Duration REPLY_GRACE = Duration.ofSeconds(30);
@@ -109,7 +111,7 @@ final class GatewayBench implements Callable<Integer> {
         HttpClient httpClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         URI uri = URI.create("http://127.0.0.1:" + gateway.port() + "/v1/chat/completions");
         Function<Long, CompletableFuture<Boolean>> viaClient = i -> brokerClient.request().model(BenchWorkers.MODEL)
-            .team("bench").app("gateway").priority(Priority.INTERACTIVE).user("Say hello.").submit()
+            .team("bench").app(APP).priority(Priority.INTERACTIVE).user("Say hello.").submit()
             .thenApply(r -> r.getStatus() == ResponseStatus.OK);
         Function<Long, CompletableFuture<Boolean>> viaHttp = i -> httpClient.sendAsync(post(uri, token),
             HttpResponse.BodyHandlers.ofByteArray()).thenApply(r -> r.statusCode() == 200);
@@ -135,8 +137,8 @@ final class GatewayBench implements Callable<Integer> {
   /** Registers an app allowed any model at interactive priority, with one key; returns its token. */
   private static String registerApp(BenchKafka kafka, Topics topics) throws Exception {
     Topics.createMissing(kafka.admin(), List.of(topics.apps()), BenchKafka.REPLICATION);
-    VirtualKeyTokens.NewKey key = VirtualKeyTokens.create("gateway", null, Priority.INTERACTIVE, null, System.currentTimeMillis());
-    App app = App.newBuilder().setId("gateway").setTeam("bench").setModels(List.of("*")).setVirtualKeys(List.of(key.key())).build();
+    VirtualKeyTokens.NewKey key = VirtualKeyTokens.create(APP, null, Priority.INTERACTIVE, null, System.currentTimeMillis());
+    App app = App.newBuilder().setId(APP).setTeam("bench").setModels(List.of("*")).setVirtualKeys(List.of(key.key())).build();
     try (KafkaProducer<String, App> producer = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
         new StringSerializer(), AvroSerdes.singleObject().serde(App.class).serializer())) {
       producer.send(new ProducerRecord<>(topics.apps().name(), app.getId(), app)).get(30, TimeUnit.SECONDS);
