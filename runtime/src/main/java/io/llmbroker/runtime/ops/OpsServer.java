@@ -20,6 +20,14 @@ import java.util.function.BooleanSupplier;
  */
 public final class OpsServer implements AutoCloseable {
 
+  static {
+    // The JDK's server leaves Nagle's algorithm on unless told otherwise (read once, when its
+    // first server starts): a small answer then waits for the client's delayed ACK.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final HttpServer server;
   private final PrometheusMeterRegistry registry;
 
