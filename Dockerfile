@@ -1,4 +1,4 @@
-# One image for the three services and the llm-broker command.
+# One image for the four services (worker, cost aggregator, audit archiver, gateway) and the llm-broker command.
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY . .

@@ -127,7 +127,7 @@ class CostsCommandTest {
     Run run = run("costs --url=" + url + " --budgets");
 
     assertThat(run.code).isZero();
-    assertThat(run.out).contains("Budgets are not enabled");
+    assertThat(run.out).contains("No budgets are defined.");
   }
 
   @Test
