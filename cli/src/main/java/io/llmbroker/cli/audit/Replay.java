@@ -25,8 +25,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.ToLongFunction;
+import java.util.stream.Collectors;
 
 /**
  * Re-sends archived requests to another model and compares: each call of the window is sent again
@@ -108,6 +110,13 @@ public final class Replay {
     }
     row(r, "answer length (mean chars)", meanLength(pairs.stream().map(Pair::originalAnswer).toList()),
         meanLength(pairs.stream().map(p -> p.candidate().getContent()).toList()));
+    Map<String, Long> errors = pairs.stream().map(Pair::candidate).filter(c -> c.getStatus() != ResponseStatus.OK)
+        .collect(Collectors.groupingBy(c -> c.getStatus() + (c.getError() == null ? "" : ": " + c.getError().getMessage()),
+            TreeMap::new, Collectors.counting()));
+    if (!errors.isEmpty()) {
+      r.append("\n## Why the candidate's calls failed\n\n| calls | status and reason |\n|---:|---|\n");
+      errors.forEach((reason, n) -> r.append("| ").append(n).append(" | ").append(cell(reason)).append(" |\n"));
+    }
     r.append("\n## The ").append(MOST_DIFFERENT).append(" answers that differ most\n\n")
         .append("Similarity: shared words over all words of both answers (1 = same words).\n\n")
         .append("| request | similarity | original | candidate |\n|---|---:|---|---|\n");
