@@ -13,7 +13,6 @@ import java.util.Properties;
 import java.util.UUID;
 import org.apache.kafka.clients.CommonClientConfigs;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -134,13 +133,8 @@ public final class KafkaFixture {
       admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
           new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096), password))).all().get();
       // The credential reaches the broker through the metadata log: wait until it describes it.
-      long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (admin.describeUserScramCredentials(List.of(user)).all().get().isEmpty()) {
-        if (System.nanoTime() > until) {
-          throw new IllegalStateException("the broker did not learn the credential of " + user);
-        }
-        Thread.sleep(20);
-      }
+      Awaitility.await("the broker learns the credential of " + user).atMost(Duration.ofSeconds(30))
+          .until(() -> !admin.describeUserScramCredentials(List.of(user)).all().get().isEmpty());
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create user " + user + ": " + e.getCause().getMessage(), e);
     } catch (InterruptedException e) {

@@ -41,11 +41,14 @@ final class BudgetFanout implements Processor<String, UsageEvent, String, Budget
   @Override
   public void process(Record<String, UsageEvent> record) {
     UsageEvent usage = record.value();
-    RecordMetadata read = context.recordMetadata().orElseThrow();
-    BudgetUsage located = BudgetUsage.newBuilder()
-        .setUsage(usage).setUsagePartition(read.partition()).setUsageOffset(read.offset()).build();
+    BudgetUsage located = null;
     for (Budget budget : budgets.all()) {
       if (BudgetRules.countsAgainst(budget, usage)) {
+        if (located == null) {
+          RecordMetadata read = context.recordMetadata().orElseThrow();
+          located = BudgetUsage.newBuilder()
+              .setUsage(usage).setUsagePartition(read.partition()).setUsageOffset(read.offset()).build();
+        }
         context.forward(record.withKey(budget.getId()).withValue(located));
       }
     }

@@ -167,6 +167,18 @@ class BudgetTopologyTest {
   }
 
   @Test
+  void aBudgetChangedAfterUsageCountsUnderItsNewScope() {
+    setBudget(budget("b", BudgetScope.newBuilder().setTeam("search").build(), 100_000));
+    usage.pipeInput("r1", event("r1", "search", "gpt-4o", 4_000, DAY_ONE));
+    setBudget(budget("b", BudgetScope.newBuilder().setTeam("ads").build(), 100_000));
+
+    usage.pipeInput("r2", event("r2", "search", "gpt-4o", 9_000, DAY_ONE.plusSeconds(60)));
+    usage.pipeInput("r3", event("r3", "ads", "gpt-4o", 6_000, DAY_ONE.plusSeconds(120)));
+
+    assertThat(states.readValuesToList()).extracting(BudgetState::getSpentMicros).containsExactly(4_000L, 10_000L);
+  }
+
+  @Test
   void aDeletedBudgetCountsNothing() {
     setBudget(budget("search-daily", BudgetScope.newBuilder().setTeam("search").build(), 10_000));
     budgets.pipeInput("search-daily", (byte[]) null);
